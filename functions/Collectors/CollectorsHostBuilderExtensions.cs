@@ -1,0 +1,55 @@
+using Azure.Core;
+using Collectors.Configuration;
+using Collectors.Evidence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Collectors;
+
+/// <summary>The composition of the collector library; the Functions app and the CLI both call it.</summary>
+public static class CollectorsHostBuilderExtensions
+{
+    public static IHostApplicationBuilder AddCollectors(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<EvidenceOptions>().BindConfiguration(EvidenceOptions.SectionName).ValidateOnStart();
+        services.AddOptions<AzureOptions>().BindConfiguration(AzureOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AzureOptions>, AzureOptionsValidator>();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var azure = sp.GetRequiredService<IOptions<AzureOptions>>().Value;
+            var evidence = sp.GetRequiredService<IOptions<EvidenceOptions>>().Value;
+            var endpoints = new List<Uri> { azure.ResolveResourceManagerEndpoint(), azure.ResolveGraphEndpoint() };
+            if (evidence.BlobServiceUri is not null)
+            {
+                endpoints.Add(evidence.BlobServiceUri);
+            }
+
+            return CredentialFactory.Create(azure, endpoints);
+        });
+        services.AddSingleton(sp => EvidenceStoreConnection.Create(
+            sp.GetRequiredService<IOptions<EvidenceOptions>>().Value,
+            sp.GetRequiredService<IOptions<AzureOptions>>().Value,
+            _ => sp.GetRequiredService<TokenCredential>()));
+        services.AddSingleton(sp => new EvidenceStore(
+            sp.GetRequiredService<EvidenceStoreConnection>(),
+            sp.GetRequiredService<IOptions<EvidenceOptions>>().Value,
+            sp.GetRequiredService<ILogger<EvidenceStore>>()));
+        services.AddSingleton(sp =>
+        {
+            var connection = sp.GetRequiredService<EvidenceStoreConnection>();
+            return new CheckpointStore(
+                connection.State ?? throw new EvidenceStoreConfigurationException("Checkpoints need the state container; a container SAS connection is read-only."),
+                connection.Evidence,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<CheckpointStore>());
+        });
+        services.AddSingleton<EvidenceWriter>();
+        return builder;
+    }
+}

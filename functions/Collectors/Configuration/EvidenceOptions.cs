@@ -1,0 +1,40 @@
+namespace Collectors.Configuration;
+
+/// <summary>Where evidence is written. Section <c>Evidence</c>.</summary>
+public sealed class EvidenceOptions
+{
+    public const string SectionName = "Evidence";
+
+    /// <summary>A storage connection string. Meant for Azurite; production uses <see cref="BlobServiceUri"/> and an Entra credential.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The evidence account's blob endpoint, e.g. https://stevidence.blob.core.windows.net/.</summary>
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>A container SAS URL (read-only auditors). Used by <c>collectors verify</c>; writers refuse it.</summary>
+    public Uri? ContainerSasUri { get; set; }
+
+    /// <summary>The write-once evidence container.</summary>
+    public string Container { get; set; } = "evidence";
+
+    /// <summary>The mutable container for checkpoints (never evidence).</summary>
+    public string StateContainer { get; set; } = "collector-state";
+
+    /// <summary>
+    /// Refuse to write when the container does not enforce version-level immutability. Defaults to true,
+    /// except against the storage emulator, where it defaults to false (Azurite has no legal hold).
+    /// </summary>
+    public bool? RequireImmutability { get; set; }
+
+    /// <summary>Set a legal hold on every evidence blob (content and manifest) when the container supports it.</summary>
+    public bool LegalHold { get; set; } = true;
+
+    /// <summary>
+    /// Optional per-blob time-based retention in days, on top of the container's default policy.
+    /// 0 leaves the container default policy in charge.
+    /// </summary>
+    public int ImmutabilityDays { get; set; }
+
+    /// <summary>Size of the blocks staged while streaming content, in MiB (1–100).</summary>
+    public int BlockSizeMiB { get; set; } = 4;
+}

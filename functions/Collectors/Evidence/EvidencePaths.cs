@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Collectors.Evidence;
+
+/// <summary>
+/// Blob names of the evidence format (see docs/evidence-format.md):
+/// <c>&lt;stream&gt;/yyyy/MM/dd/&lt;start&gt;_&lt;end&gt;.&lt;suffix&gt;</c>, dated by the window start.
+/// </summary>
+public static partial class EvidencePaths
+{
+    public const string ManifestSuffix = ".manifest.json";
+    public const string ContentSuffix = ".ndjson.gz";
+    public const string ErrorSuffix = ".error.json";
+
+    public static string Folder(EvidenceStream stream, TimeWindow window) =>
+        string.Create(CultureInfo.InvariantCulture, $"{stream.Name}/{window.Start.UtcDateTime:yyyy}/{window.Start.UtcDateTime:MM}/{window.Start.UtcDateTime:dd}");
+
+    public static string Stem(TimeWindow window) => $"{TimeWindow.Token(window.Start)}_{TimeWindow.Token(window.End)}";
+
+    public static string Manifest(EvidenceStream stream, TimeWindow window) => $"{Folder(stream, window)}/{Stem(window)}{ManifestSuffix}";
+
+    /// <summary>A supplement to a committed window (late records); n counts from 1.</summary>
+    public static string SupplementManifest(EvidenceStream stream, TimeWindow window, int n) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Folder(stream, window)}/{Stem(window)}.supplement-{n:D3}{ManifestSuffix}");
+
+    public static string Content(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ContentSuffix}";
+
+    public static string Error(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ErrorSuffix}";
+
+    /// <summary>Splits an evidence blob name into stream, window and the rest; false for names outside the format.</summary>
+    public static bool TryParse(string blobName, out ParsedEvidenceName parsed)
+    {
+        parsed = default;
+        var match = Name().Match(blobName);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        try
+        {
+            var stream = EvidenceStream.Parse(match.Groups["stream"].Value);
+            var window = new TimeWindow(TimeWindow.ParseToken(match.Groups["start"].Value), TimeWindow.ParseToken(match.Groups["end"].Value));
+            var rest = match.Groups["rest"].Value;
+            var kind = rest.EndsWith(ManifestSuffix, StringComparison.Ordinal) ? EvidenceBlobKind.Manifest
+                : rest.EndsWith(ContentSuffix, StringComparison.Ordinal) ? EvidenceBlobKind.Content
+                : rest.EndsWith(ErrorSuffix, StringComparison.Ordinal) ? EvidenceBlobKind.Error
+                : EvidenceBlobKind.Other;
+            parsed = new ParsedEvidenceName(stream, window, kind, rest);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex(@"^(?<stream>[^/]+/[^/]+)/\d{4}/\d{2}/\d{2}/(?<start>\d{8}T\d{6}Z)_(?<end>\d{8}T\d{6}Z)(?<rest>\..+)$")]
+    private static partial Regex Name();
+}
+
+public enum EvidenceBlobKind
+{
+    Manifest,
+    Content,
+    Error,
+    Other,
+}
+
+public readonly record struct ParsedEvidenceName(EvidenceStream Stream, TimeWindow Window, EvidenceBlobKind Kind, string Suffix);

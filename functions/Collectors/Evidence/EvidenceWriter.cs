@@ -1,0 +1,325 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Logging;
+
+namespace Collectors.Evidence;
+
+/// <summary>One window of one stream to be committed.</summary>
+public sealed record EvidenceBatch(string Collector, IReadOnlyList<string> Criteria, EvidenceStream Stream, TimeWindow Window);
+
+/// <summary>Produces a window's raw records (UTF-8 JSON, one value each) and records what it asked the source in the log.
+/// A record's memory need only stay valid until the next one is requested.</summary>
+public delegate IAsyncEnumerable<ReadOnlyMemory<byte>> RecordSource(SourceLog log, CancellationToken cancellationToken);
+
+public enum CommitStatus
+{
+    /// <summary>This call wrote the window's manifest.</summary>
+    Committed,
+
+    /// <summary>The window was already committed (by an earlier run or a racing writer); nothing changed.</summary>
+    AlreadyCommitted,
+
+    /// <summary>The attempt failed and left an error record; the window stays open.</summary>
+    Failed,
+}
+
+public sealed record CommitResult(CommitStatus Status, EvidenceStream Stream, TimeWindow Window, string? Manifest, long Records, string? ErrorRecord, string? Reason);
+
+/// <summary>
+/// Writes one window of evidence: records → NDJSON → gzip → SHA-256 → blocks → conditional create
+/// (If-None-Match *) with legal hold → manifest (the commit, write-once, hash-chained) → checkpoint.
+/// Streams end to end: memory does not grow with the number of records.
+/// </summary>
+public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore checkpoints, TimeProvider time, ILogger<EvidenceWriter> logger)
+{
+    private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    /// <summary>The build that wrote a manifest: version+commit.</summary>
+    public static string CollectorVersion { get; } =
+        typeof(EvidenceWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public CheckpointStore Checkpoints => checkpoints;
+
+    public async Task<bool> IsCommittedAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
+        await store.Connection.Evidence.GetBlobClient(EvidencePaths.Manifest(stream, window)).ExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    public async Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, CancellationToken cancellationToken)
+    {
+        var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var stream = batch.Stream;
+        var window = batch.Window;
+        var manifestName = EvidencePaths.Manifest(stream, window);
+        if (await IsCommittedAsync(stream, window, cancellationToken).ConfigureAwait(false))
+        {
+            LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
+            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
+        }
+
+        var runId = NewRunId(time.GetUtcNow());
+        var collectedStart = time.GetUtcNow();
+        var log = new SourceLog();
+        var contentName = EvidencePaths.Content(stream, window, runId);
+        var records = new StrongBox<long>();
+        var contentCommitted = false;
+        try
+        {
+            var content = await WriteContentAsync(contentName, source, log, readiness, records, cancellationToken).ConfigureAwait(false);
+            contentCommitted = true;
+            var manifest = new EvidenceManifest
+            {
+                Kind = "window",
+                Collector = batch.Collector,
+                Criteria = batch.Criteria,
+                Stream = stream.Name,
+                Scope = stream.Scope,
+                Sequence = -1,
+                Window = new ManifestWindow(window.Start, window.End),
+                Source = log.ToManifest(),
+                Content = content.Content,
+                Previous = null,
+                CollectedAt = new ManifestInterval(collectedStart, time.GetUtcNow()),
+                CollectorVersion = CollectorVersion,
+                Identity = readiness.Identity,
+                Immutability = content.Immutability,
+                RunId = runId,
+            };
+
+            return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not EvidenceStoreConfigurationException)
+        {
+            var reason = Describe(ex, log, window);
+            LogWindowFailed(logger, ex, stream.Name, window.Start, window.End, reason);
+            var errorName = await WriteErrorRecordAsync(batch, runId, ex, reason, log, records.Value, contentCommitted ? contentName : null, cancellationToken).ConfigureAwait(false);
+            return new CommitResult(CommitStatus.Failed, stream, window, null, records.Value, errorName, reason);
+        }
+    }
+
+    private sealed record WrittenContent(ManifestContent Content, ManifestImmutability Immutability);
+
+    private async Task<WrittenContent> WriteContentAsync(string contentName, RecordSource source, SourceLog log, StoreReadiness readiness, StrongBox<long> recordsRead, CancellationToken cancellationToken)
+    {
+        var blob = store.Connection.Evidence.GetBlockBlobClient(contentName);
+        var blockSize = Math.Clamp(store.Options.BlockSizeMiB, 1, 100) * 1024 * 1024;
+        using var uncompressedHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long uncompressedBytes = 0;
+        long records = 0;
+        await using var staging = new BlockStagingStream(blob, blockSize);
+        await using (var gzip = new GZipStream(staging, CompressionLevel.Optimal, leaveOpen: true))
+        await using (var buffered = new BufferedStream(gzip, 128 * 1024))
+        {
+            byte[]? scratch = null;
+            await foreach (var record in source(log, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var line = RecordLine.Normalize(record, ref scratch, records);
+                uncompressedHash.AppendData(line.Span);
+                uncompressedHash.AppendData(Newline);
+                uncompressedBytes += line.Length + 1;
+                await buffered.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                await buffered.WriteAsync(Newline, cancellationToken).ConfigureAwait(false);
+                records++;
+                recordsRead.Value = records;
+            }
+        }
+
+        if (!log.Complete)
+        {
+            throw new EvidenceSourceException(
+                $"The source did not confirm that the population is complete after {log.Pages} page(s) and {records} record(s); nothing was committed. The next run retries this window.");
+        }
+
+        var (sha256, bytes) = await staging.FinishAsync(cancellationToken).ConfigureAwait(false);
+        var options = new CommitBlockListOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/gzip" },
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            Metadata = new Dictionary<string, string> { ["records"] = records.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        ApplyImmutability(readiness, options);
+        var committed = await blob.CommitBlockListAsync(staging.BlockIds, options, cancellationToken).ConfigureAwait(false);
+        var versionId = committed.Value.VersionId;
+        var immutability = await ReadImmutabilityAsync(blob, versionId, readiness, cancellationToken).ConfigureAwait(false);
+        return new WrittenContent(
+            new ManifestContent(contentName, versionId, records, bytes, sha256, uncompressedBytes, Convert.ToHexStringLower(uncompressedHash.GetCurrentHash()), "ndjson+gzip"),
+            immutability);
+    }
+
+    private void ApplyImmutability(StoreReadiness readiness, CommitBlockListOptions options)
+    {
+        if (!readiness.ImmutabilityEnforced)
+        {
+            return;
+        }
+
+        options.LegalHold = store.Options.LegalHold ? true : null;
+        if (store.Options.ImmutabilityDays > 0)
+        {
+            options.ImmutabilityPolicy = new BlobImmutabilityPolicy
+            {
+                ExpiresOn = time.GetUtcNow().AddDays(store.Options.ImmutabilityDays),
+                PolicyMode = BlobImmutabilityPolicyMode.Unlocked,
+            };
+        }
+    }
+
+    /// <summary>Reads back what the service actually applied to the version, rather than what was asked for.</summary>
+    private static async Task<ManifestImmutability> ReadImmutabilityAsync(BlobBaseClient blob, string? versionId, StoreReadiness readiness, CancellationToken cancellationToken)
+    {
+        if (!readiness.ImmutabilityEnforced)
+        {
+            return new ManifestImmutability(false, false, null, null, readiness.ImmutabilityNote);
+        }
+
+        var target = versionId is null ? blob : blob.WithVersion(versionId);
+        var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        var policy = properties.ImmutabilityPolicy;
+        var protectedNow = properties.HasLegalHold || policy?.ExpiresOn is not null;
+        return new ManifestImmutability(
+            protectedNow,
+            properties.HasLegalHold,
+            policy?.ExpiresOn,
+            policy?.PolicyMode?.ToString(),
+            protectedNow ? "version-level WORM container" : "version-level WORM container, but neither a legal hold nor a retention policy was found on this version");
+    }
+
+    private async Task<CommitResult> CommitManifestAsync(EvidenceBatch batch, string manifestName, EvidenceManifest draft, StoreReadiness readiness, CancellationToken cancellationToken)
+    {
+        var stream = batch.Stream;
+        var window = batch.Window;
+        await using var streamLock = await checkpoints.LockAsync(stream, cancellationToken).ConfigureAwait(false);
+        var manifestBlob = store.Connection.Evidence.GetBlobClient(manifestName);
+        if (await manifestBlob.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
+            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
+        }
+
+        var checkpoint = await streamLock.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var manifest = draft with
+        {
+            Sequence = (checkpoint.Head?.Sequence ?? -1) + 1,
+            Previous = checkpoint.Head is { } head ? new ManifestLink(head.Manifest, head.Sha256) : null,
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, EvidenceJson.Options);
+        var link = new ChainHead(manifestName, Convert.ToHexStringLower(SHA256.HashData(bytes)), manifest.Sequence, window.Start, window.End);
+        await streamLock.WriteAsync(checkpoint with { Pending = link, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            Metadata = new Dictionary<string, string>
+            {
+                [CheckpointStore.SequenceMetadata] = manifest.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [CheckpointStore.KindMetadata] = manifest.Kind,
+            },
+        };
+        if (readiness.ImmutabilityEnforced && store.Options.LegalHold)
+        {
+            options.LegalHold = true;
+        }
+
+        try
+        {
+            await manifestBlob.UploadAsync(new BinaryData(bytes), options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            await streamLock.WriteAsync(checkpoint with { Pending = null, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+            LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
+            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
+        }
+
+        // From here on the window is committed whatever happens to the checkpoint (a stale one settles on the next read).
+        try
+        {
+            var next = checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End : checkpoint.NextWindowStart;
+            await streamLock.WriteAsync(checkpoint with { Head = link, Pending = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            LogCheckpointStale(logger, ex, stream.Name, window.Start, window.End);
+        }
+
+        LogCommitted(logger, stream.Name, window.Start, window.End, manifest.Content.Records, manifest.Sequence, manifest.Immutability.Enforced);
+        return new CommitResult(CommitStatus.Committed, stream, window, manifestName, manifest.Content.Records, null, null);
+    }
+
+    private async Task<string> WriteErrorRecordAsync(EvidenceBatch batch, string runId, Exception ex, string reason, SourceLog log, long records, string? orphan, CancellationToken cancellationToken)
+    {
+        var evidence = store.Connection.Evidence;
+        var stem = $"{EvidencePaths.Folder(batch.Stream, batch.Window)}/{EvidencePaths.Stem(batch.Window)}.";
+        var attempt = 1;
+        await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = stem }, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Name.EndsWith(EvidencePaths.ErrorSuffix, StringComparison.Ordinal))
+            {
+                attempt++;
+            }
+        }
+
+        var record = new ErrorRecord
+        {
+            Collector = batch.Collector,
+            Stream = batch.Stream.Name,
+            Window = new ManifestWindow(batch.Window.Start, batch.Window.End),
+            RunId = runId,
+            Attempt = attempt,
+            AttemptedAt = time.GetUtcNow(),
+            Reason = reason,
+            ErrorType = ex.GetType().FullName ?? ex.GetType().Name,
+            HttpStatus = ex switch { EvidenceSourceException s => s.HttpStatus, RequestFailedException r => r.Status, HttpRequestException h => (int?)h.StatusCode, _ => null },
+            ErrorCode = ex switch { EvidenceSourceException s => s.ErrorCode, RequestFailedException r => r.ErrorCode, _ => null },
+            Requests = [.. log.Requests],
+            PagesRead = log.Pages,
+            RecordsRead = records,
+            OrphanContent = orphan,
+            CollectorVersion = CollectorVersion,
+        };
+        var name = EvidencePaths.Error(batch.Stream, batch.Window, runId);
+        await evidence.GetBlobClient(name).UploadAsync(
+            BinaryData.FromObjectAsJson(record, EvidenceJson.Options),
+            new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken).ConfigureAwait(false);
+        return name;
+    }
+
+    private static string Describe(Exception ex, SourceLog log, TimeWindow window) => ex switch
+    {
+        EvidenceSourceException source => source.Message,
+        InvalidDataException data => $"The source returned a record the store cannot keep: {data.Message}. Nothing was committed for window {window}.",
+        RequestFailedException storage => $"Storage request failed with {storage.Status} ({storage.ErrorCode}): {FirstLine(storage.Message)}. Nothing was committed for window {window}; the next run retries it.",
+        _ => $"{ex.GetType().Name}: {FirstLine(ex.Message)} (after {log.Pages} page(s)). Nothing was committed for window {window}; the next run retries it.",
+    };
+
+    private static string FirstLine(string text)
+    {
+        var newline = text.IndexOfAny(['\r', '\n']);
+        return newline < 0 ? text : text[..newline];
+    }
+
+    /// <summary>Sortable and unique: the attempt's start time plus 32 random bits.</summary>
+    internal static string NewRunId(DateTimeOffset now) =>
+        $"{now.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} committed: {Records} records, sequence {Sequence}, immutability enforced {Enforced}")]
+    private static partial void LogCommitted(ILogger logger, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, long records, long sequence, bool enforced);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} is already committed")]
+    private static partial void LogAlreadyCommitted(ILogger logger, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} was committed by another writer first; content {Content} stays as an orphan")]
+    private static partial void LogLostRace(ILogger logger, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string content);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} failed: {Reason}")]
+    private static partial void LogWindowFailed(ILogger logger, Exception exception, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} is committed but its checkpoint could not be updated; the next run settles it")]
+    private static partial void LogCheckpointStale(ILogger logger, Exception exception, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd);
+}

@@ -1,0 +1,71 @@
+using Collectors.Evidence;
+
+namespace Collectors.Verification;
+
+/// <summary>The result of walking an evidence container (schema <c>collectors.verify/v1</c>).</summary>
+public sealed record VerificationReport
+{
+    public string Schema { get; init; } = "collectors.verify/v1";
+
+    public required string Store { get; init; }
+
+    public required string? StreamFilter { get; init; }
+
+    public required DateTimeOffset? From { get; init; }
+
+    public required DateTimeOffset? To { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    public required IReadOnlyList<StreamSummary> Streams { get; init; }
+
+    /// <summary>Integrity problems: any one makes the store not intact (exit code 1).</summary>
+    public required IReadOnlyList<IntegrityProblem> Problems { get; init; }
+
+    /// <summary>Content blobs no manifest refers to: left by failed or losing attempts, never counted, harmless.</summary>
+    public required IReadOnlyList<string> Orphans { get; init; }
+
+    /// <summary>Recorded failed attempts (informational; the window's coverage is judged from the manifests).</summary>
+    public required IReadOnlyList<ErrorRecordSummary> ErrorRecords { get; init; }
+
+    public required long ManifestsChecked { get; init; }
+
+    public required long RecordsChecked { get; init; }
+
+    public required long BytesChecked { get; init; }
+
+    public bool Intact => Problems.Count == 0;
+}
+
+public sealed record StreamSummary(
+    string Stream,
+    long Manifests,
+    long Records,
+    DateTimeOffset? FirstWindowStart,
+    DateTimeOffset? LastWindowEnd,
+    long? FirstSequence,
+    long? LastSequence,
+    bool ImmutabilityEnforced);
+
+public sealed record IntegrityProblem(string Kind, string Stream, string? Blob, string Detail);
+
+public sealed record ErrorRecordSummary(string Blob, string Stream, TimeWindow Window, string? Reason, bool WindowCommittedSince);
+
+public static class ProblemKinds
+{
+    public const string ContentMissing = "content-missing";
+    public const string ContentCorrupt = "content-corrupt";
+    public const string ContentHashMismatch = "content-hash-mismatch";
+    public const string UncompressedHashMismatch = "uncompressed-hash-mismatch";
+    public const string ByteCountMismatch = "byte-count-mismatch";
+    public const string RecordCountMismatch = "record-count-mismatch";
+    public const string ManifestUnreadable = "manifest-unreadable";
+    public const string ManifestMisplaced = "manifest-misplaced";
+    public const string ChainBreak = "chain-break";
+    public const string ChainMismatch = "chain-mismatch";
+    public const string ChainFork = "chain-fork";
+    public const string WindowGap = "window-gap";
+    public const string WindowOverlap = "window-overlap";
+}

@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Collectors.Configuration;
+using Collectors.Evidence;
+using Collectors.Verification;
+
+namespace Collectors.Cli.Commands;
+
+/// <summary><c>collectors verify</c>: proves the evidence is complete and unaltered.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var stream = new Option<string?>("--stream") { Description = "Verify one stream only, e.g. activity-log/sub-<subscriptionId>." };
+        var from = new Option<string?>("--from") { Description = "Only windows ending after this UTC instant (ISO-8601)." };
+        var to = new Option<string?>("--to") { Description = "Only windows starting before this UTC instant (ISO-8601)." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON (schema collectors.verify/v1)." };
+        var connectionString = new Option<string?>("--connection-string") { Description = "Storage connection string (Azurite). Else Evidence__ConnectionString." };
+        var accountUrl = new Option<string?>("--account-url") { Description = "Blob endpoint, e.g. https://<account>.blob.core.windows.net, used with an Entra credential (Azure__Credential). Else Evidence__BlobServiceUri." };
+        var sasUrl = new Option<string?>("--sas-url") { Description = "Container SAS URL, as given to an auditor (read + list)." };
+        var container = new Option<string?>("--container") { Description = "Evidence container (default: Evidence__Container or 'evidence'). Ignored with --sas-url." };
+        var parallelism = new Option<int>("--parallelism") { Description = "Blobs checked at once.", DefaultValueFactory = _ => 8 };
+
+        var command = new Command("verify", "Re-download every manifest and content blob, recompute hashes and record counts, check each stream's hash chain and windows. Exit 0 intact, 1 integrity problem, 2 usage or configuration error.")
+        {
+            stream, from, to, json, connectionString, accountUrl, sasUrl, container, parallelism,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var overrides = new Dictionary<string, string?>();
+                var sas = parse.GetValue(sasUrl);
+                var cs = parse.GetValue(connectionString);
+                var account = parse.GetValue(accountUrl);
+                if (new[] { sas, cs, account }.Count(v => !string.IsNullOrWhiteSpace(v)) > 1)
+                {
+                    throw new CliUsageException("Give only one of --connection-string, --account-url and --sas-url.");
+                }
+
+                if (!string.IsNullOrWhiteSpace(sas) || !string.IsNullOrWhiteSpace(cs) || !string.IsNullOrWhiteSpace(account))
+                {
+                    // An explicit way to connect replaces whatever the environment configured.
+                    overrides["Evidence:ConnectionString"] = cs ?? string.Empty;
+                    overrides["Evidence:BlobServiceUri"] = account;
+                    overrides["Evidence:ContainerSasUri"] = sas;
+                }
+
+                overrides["Evidence:Container"] = parse.GetValue(container);
+                var (evidenceOptions, azureOptions) = CliConfiguration.Bind(CliConfiguration.Build(overrides));
+                if (string.IsNullOrEmpty(evidenceOptions.ConnectionString))
+                {
+                    evidenceOptions.ConnectionString = null;
+                }
+
+                if (!string.IsNullOrWhiteSpace(account))
+                {
+                    evidenceOptions.BlobServiceUri = ParseUrl(account, "--account-url");
+                }
+
+                if (!string.IsNullOrWhiteSpace(sas))
+                {
+                    evidenceOptions.ContainerSasUri = ParseUrl(sas, "--sas-url");
+                }
+
+                var request = new VerifyRequest(
+                    parse.GetValue(stream),
+                    parse.GetValue(from) is { } f ? CliConfiguration.ParseInstant(f, "--from") : null,
+                    parse.GetValue(to) is { } t ? CliConfiguration.ParseInstant(t, "--to") : null,
+                    Math.Clamp(parse.GetValue(parallelism), 1, 64));
+                if (request.Stream is not null)
+                {
+                    try
+                    {
+                        EvidenceStream.Parse(request.Stream);
+                    }
+                    catch (Exception ex) when (ex is FormatException or ArgumentException)
+                    {
+                        throw new CliUsageException($"--stream: {ex.Message}");
+                    }
+                }
+
+                if (request.From is { } rf && request.To is { } rt && rt <= rf)
+                {
+                    throw new CliUsageException("--to must be after --from.");
+                }
+
+                var validation = new AzureOptionsValidator().Validate(null, azureOptions);
+                if (validation.Failed)
+                {
+                    throw new CliUsageException(validation.FailureMessage);
+                }
+
+                var connection = EvidenceStoreConnection.Create(evidenceOptions, azureOptions);
+                var verifier = new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System);
+                VerificationReport report;
+                try
+                {
+                    report = await verifier.VerifyAsync(request, progress: null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Azure.RequestFailedException ex) when (ex.Status is 401 or 403 or 404)
+                {
+                    throw new CliUsageException(ex.Status == 404
+                        ? $"The evidence container was not found through {connection.How} ({ex.ErrorCode}). Check the account URL and --container."
+                        : $"Storage refused to list the evidence through {connection.How}: {ex.Status} {ex.ErrorCode}. A SAS needs read (r) and list (l) permissions and must not have expired; an Entra identity needs Storage Blob Data Reader on the container.");
+                }
+
+                if (parse.GetValue(json))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(report, EvidenceJson.Options)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await output.WriteAsync(VerifyReportText.Render(report)).ConfigureAwait(false);
+                }
+
+                return report.Intact ? CollectorsCli.Ok : CollectorsCli.Problem;
+            }
+            catch (Exception ex) when (ex is CliUsageException or InvalidOperationException or EvidenceStoreConfigurationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.UsageError;
+            }
+        });
+        return command;
+    }
+
+    private static Uri ParseUrl(string text, string option) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri
+            : throw new CliUsageException($"{option} '{Redact(text)}' is not an absolute http(s) URL.");
+
+    private static string Redact(string text)
+    {
+        var q = text.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? text : text[..q] + "?…";
+    }
+}
+
+internal static class VerifyReportText
+{
+    public static string Render(VerificationReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        w.WriteLine($"Collectors verify: {report.Store}");
+        w.WriteLine($"Scope: {report.StreamFilter ?? "all streams"}, windows {(report.From is { } f ? TimeWindow.Iso(f) : "from the start")} to {(report.To is { } t ? TimeWindow.Iso(t) : "the end")}");
+        w.WriteLine(string.Create(c, $"Checked {report.ManifestsChecked:N0} manifests, {report.RecordsChecked:N0} records, {report.BytesChecked:N0} compressed bytes in {(report.FinishedAt - report.StartedAt).TotalSeconds:F1} s"));
+        w.WriteLine();
+        w.WriteLine(string.Create(c, $"Streams ({report.Streams.Count})"));
+        foreach (var s in report.Streams)
+        {
+            w.WriteLine(string.Create(c,
+                $"  {s.Stream}  {s.Manifests:N0} manifests, {s.Records:N0} records, windows {(s.FirstWindowStart is { } a ? TimeWindow.Iso(a) : "-")} to {(s.LastWindowEnd is { } b ? TimeWindow.Iso(b) : "-")}, sequence {s.FirstSequence}–{s.LastSequence}, immutability {(s.ImmutabilityEnforced ? "enforced" : "NOT enforced")}"));
+        }
+
+        w.WriteLine();
+        w.WriteLine(string.Create(c, $"Problems ({report.Problems.Count})"));
+        foreach (var p in report.Problems)
+        {
+            w.WriteLine($"  x {p.Kind}  {p.Stream}  {p.Blob}");
+            w.WriteLine($"      {p.Detail}");
+        }
+
+        w.WriteLine();
+        w.WriteLine(string.Create(c, $"Orphans ({report.Orphans.Count}): content with no manifest, left by a failed or losing attempt; never counted as evidence"));
+        foreach (var o in report.Orphans)
+        {
+            w.WriteLine($"  {o}");
+        }
+
+        w.WriteLine();
+        w.WriteLine(string.Create(c, $"Error records ({report.ErrorRecords.Count}): failed attempts"));
+        foreach (var e in report.ErrorRecords)
+        {
+            w.WriteLine($"  {e.Blob}{(e.WindowCommittedSince ? "  (window committed since)" : "  (window still open)")}");
+            if (e.Reason is not null)
+            {
+                w.WriteLine($"      {e.Reason}");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine(report.Intact
+            ? "Result: INTACT: every manifest in scope matches its content, every chain is unbroken, no window is missing between the first and last."
+            : string.Create(c, $"Result: NOT INTACT: {report.Problems.Count} integrity problem(s)."));
+        return w.ToString();
+    }
+}

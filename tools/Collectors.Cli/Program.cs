@@ -1,0 +1,3 @@
+using Collectors.Cli;
+
+return await CollectorsCli.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
