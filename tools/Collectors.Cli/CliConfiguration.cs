@@ -10,10 +10,16 @@ namespace Collectors.Cli;
 /// </summary>
 internal static class CliConfiguration
 {
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, string?>?> s_layer = new();
+
+    /// <summary>Settings given by the embedding caller, between the environment and the command line.</summary>
+    public static IReadOnlyDictionary<string, string?>? Layer { get => s_layer.Value; set => s_layer.Value = value; }
+
     public static IConfiguration Build(IDictionary<string, string?> overrides) =>
         new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables()
+            .AddInMemoryCollection(Layer ?? new Dictionary<string, string?>())
             .AddInMemoryCollection(overrides.Where(p => p.Value is not null))
             .Build();
 

@@ -10,8 +10,10 @@ public static class CollectorsCli
     public const int Problem = 1;
     public const int UsageError = 2;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="configuration">Settings layered over appsettings.json and the environment (tests; an embedding host).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? configuration = null)
     {
+        CliConfiguration.Layer = configuration;
         var root = new RootCommand("Collectors: SOC 2 evidence that collects itself. Run collectors, and verify the evidence store.");
         root.Subcommands.Add(VerifyCommand.Create(output, error));
 

@@ -100,11 +100,14 @@ internal static class VerifyCommand
                 {
                     report = await verifier.VerifyAsync(request, progress: null, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Azure.RequestFailedException ex) when (ex.Status is 401 or 403 or 404)
+                catch (Azure.RequestFailedException ex)
                 {
-                    throw new CliUsageException(ex.Status == 404
-                        ? $"The evidence container was not found through {connection.How} ({ex.ErrorCode}). Check the account URL and --container."
-                        : $"Storage refused to list the evidence through {connection.How}: {ex.Status} {ex.ErrorCode}. A SAS needs read (r) and list (l) permissions and must not have expired; an Entra identity needs Storage Blob Data Reader on the container.");
+                    throw new CliUsageException(ex.Status switch
+                    {
+                        404 => $"The evidence container was not found through {connection.How} ({ex.ErrorCode}). Check the account URL and --container.",
+                        401 or 403 => $"Storage refused to list the evidence through {connection.How}: {ex.Status} {ex.ErrorCode}. A SAS needs read (r) and list (l) permissions and must not have expired; an Entra identity needs Storage Blob Data Reader on the container.",
+                        _ => $"Could not read the evidence through {connection.How}: {ex.Message.Split('\n')[0]}{(ex.InnerException is { } inner ? $" ({inner.Message})" : string.Empty)}. Check the URL, the network, and (for a TLS-inspecting proxy) Azure__AdditionalTrustedCertificate.",
+                    });
                 }
 
                 if (parse.GetValue(json))
