@@ -17,5 +17,5 @@ internal static class RepositoryRoot
 
     /// <summary>Debug or Release: the configuration this test assembly was built in.</summary>
     public static string BuildConfiguration { get; } =
-        new DirectoryInfo(AppContext.BaseDirectory).Parent?.Parent?.Name ?? "Debug";
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar)).Parent?.Name ?? "Debug";
 }

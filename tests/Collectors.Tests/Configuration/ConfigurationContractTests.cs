@@ -1,0 +1,129 @@
+using Azure.Core;
+using Collectors.Configuration;
+using Collectors.Evidence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Collectors.Tests.Configuration;
+
+[TestClass]
+public sealed class ConfigurationContractTests
+{
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddCollectors();
+        return builder.Build();
+    }
+
+    private static async Task<string> StartupFailureAsync(Dictionary<string, string?> settings)
+    {
+        using var host = Build(settings);
+        // One failing section throws OptionsValidationException; several throw an AggregateException of them.
+        var ex = await Assert.ThrowsAsync<Exception>(() => host.StartAsync());
+        var failures = ex is AggregateException aggregate ? aggregate.InnerExceptions : [ex];
+        Assert.IsTrue(failures.All(f => f is OptionsValidationException), ex.ToString());
+        return string.Join(Environment.NewLine, failures.Select(f => f.Message));
+    }
+
+    [TestMethod]
+    public async Task StartsWithTheDocumentedDefaults()
+    {
+        using var host = Build(new() { ["Evidence:ConnectionString"] = "UseDevelopmentStorage=true" });
+        await host.StartAsync();
+
+        var evidence = host.Services.GetRequiredService<IOptions<EvidenceOptions>>().Value;
+        var azure = host.Services.GetRequiredService<IOptions<AzureOptions>>().Value;
+        Assert.AreEqual("evidence", evidence.Container);
+        Assert.AreEqual("collector-state", evidence.StateContainer);
+        Assert.IsNull(evidence.RequireImmutability, "unset means: required, except on the emulator");
+        Assert.AreEqual("AzurePublicCloud", azure.Cloud);
+        Assert.AreEqual(CredentialKind.Default, azure.Credential);
+        Assert.AreEqual(new Uri("https://management.azure.com/"), azure.ResolveResourceManagerEndpoint());
+        Assert.IsTrue(host.Services.GetRequiredService<EvidenceStoreConnection>().IsEmulator);
+        await host.StopAsync();
+    }
+
+    [TestMethod]
+    public async Task RefusesToStartWithoutAnEvidenceStore()
+    {
+        var message = await StartupFailureAsync([]);
+
+        StringAssert.Contains(message, "Evidence__BlobServiceUri");
+    }
+
+    [TestMethod]
+    public async Task NamesEveryBadSettingAtStartup()
+    {
+        var message = await StartupFailureAsync(new()
+        {
+            ["Evidence:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Evidence:Container"] = "Evidence_Bad",
+            ["Evidence:StateContainer"] = "Evidence_Bad",
+            ["Azure:Cloud"] = "AzureMoonCloud",
+        });
+
+        StringAssert.Contains(message, "Evidence__Container 'Evidence_Bad' is not a valid container name");
+        StringAssert.Contains(message, "must differ");
+        StringAssert.Contains(message, "Azure__Cloud 'AzureMoonCloud' is not known");
+    }
+
+    [TestMethod]
+    public async Task SovereignCloudsAndEndpointOverridesResolve()
+    {
+        using var host = Build(new()
+        {
+            ["Evidence:BlobServiceUri"] = "https://stevidence.blob.core.usgovcloudapi.net/",
+            ["Azure:Cloud"] = "AzureUSGovernment",
+            ["Azure:GraphEndpoint"] = "https://graph.microsoft.us/",
+            ["Azure:Credential"] = "AzureCli",
+        });
+        await host.StartAsync();
+
+        var azure = host.Services.GetRequiredService<IOptions<AzureOptions>>().Value;
+        Assert.AreEqual(new Uri("https://management.usgovcloudapi.net/"), azure.ResolveResourceManagerEndpoint());
+        Assert.AreEqual(new Uri("https://graph.microsoft.us/"), azure.ResolveGraphEndpoint());
+        Assert.IsFalse(host.Services.GetRequiredService<EvidenceStoreConnection>().IsEmulator);
+        await host.StopAsync();
+    }
+
+    [TestMethod]
+    public async Task TheSimulatorCredentialIsRefusedForAnyEndpointOffLoopback()
+    {
+        var message = await StartupFailureAsync(new()
+        {
+            ["Evidence:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Azure:Credential"] = "Simulator",
+            ["Azure:ResourceManagerEndpoint"] = "https://127.0.0.1:8443/",
+        });
+        StringAssert.Contains(message, "https://graph.microsoft.com/");
+
+        var blobOffLoopback = Assert.ThrowsExactly<InvalidOperationException>(() => CredentialFactory.Create(
+            new AzureOptions { Credential = CredentialKind.Simulator, ResourceManagerEndpoint = new Uri("https://127.0.0.1:1/"), GraphEndpoint = new Uri("https://127.0.0.1:2/") },
+            [new Uri("https://stevidence.blob.core.windows.net/")]));
+        StringAssert.Contains(blobOffLoopback.Message, "stevidence.blob.core.windows.net");
+
+        var allowed = CredentialFactory.Create(
+            new AzureOptions { Credential = CredentialKind.Simulator },
+            [new Uri("https://127.0.0.1:1/"), new Uri("https://localhost:2/")]);
+        var token = await allowed.GetTokenAsync(new TokenRequestContext(["https://storage.azure.com/.default"]), CancellationToken.None);
+        var claims = EvidenceStore.ReadClaims(token.Token);
+        Assert.AreEqual("https://storage.azure.com", claims["aud"]);
+        Assert.AreEqual(SimulatorCredential.ObjectId, claims["oid"]);
+    }
+
+    [TestMethod]
+    public async Task AMissingTrustedCertificateFileIsAStartupError()
+    {
+        var message = await StartupFailureAsync(new()
+        {
+            ["Evidence:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Azure:AdditionalTrustedCertificate"] = "/nonexistent/proxy.pem",
+        });
+
+        StringAssert.Contains(message, "/nonexistent/proxy.pem");
+    }
+}

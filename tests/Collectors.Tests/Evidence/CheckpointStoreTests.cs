@@ -1,0 +1,95 @@
+using Collectors.Evidence;
+using Collectors.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Collectors.Tests.Evidence;
+
+[TestClass]
+public sealed class CheckpointStoreTests
+{
+    [TestMethod]
+    public async Task RebuildsAMissingCheckpointFromTheManifests()
+    {
+        await using var store = TestStore.Create();
+        foreach (var i in new[] { 0, 1, 2, 4 })
+        {
+            await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(i)), Records.Source(Records.Synthetic(5, seed: i)), CancellationToken.None);
+        }
+
+        var before = await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
+        await store.State.DeleteBlobAsync(CheckpointStore.BlobName(Records.Stream));
+
+        var rebuilt = await store.NewWriter().Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
+
+        Assert.IsNotNull(rebuilt.RebuiltAt);
+        Assert.AreEqual(before.Head, rebuilt.Head, "the head (name, hash, sequence) comes back from the manifests");
+        Assert.AreEqual(Records.Window(3).Start, rebuilt.NextWindowStart, "the timer resumes at the first hole");
+        var next = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(3)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
+        var manifests = await EvidenceWriterTests.LoadManifestsAsync(store);
+        var committed = manifests.Single(m => m.Name == next.Manifest);
+        Assert.AreEqual(4, committed.Manifest.Sequence);
+        Assert.AreEqual(before.Head!.Manifest, committed.Manifest.Previous!.Manifest, "the chain continues from the rebuilt head");
+    }
+
+    [TestMethod]
+    public async Task APendingManifestThatWasNeverWrittenIsDropped()
+    {
+        await using var store = TestStore.Create();
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+        var checkpoints = store.Writer.Checkpoints;
+        await using (var streamLock = await checkpoints.LockAsync(Records.Stream, CancellationToken.None))
+        {
+            var current = await streamLock.ReadAsync(CancellationToken.None);
+            var ghost = new ChainHead(EvidencePaths.Manifest(Records.Stream, Records.Window(1)), new string('0', 64), 1, Records.Window(1).Start, Records.Window(1).End);
+            await streamLock.WriteAsync(current with { Pending = ghost }, CancellationToken.None);
+        }
+
+        var result = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(2)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+
+        var manifest = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Name == result.Manifest).Manifest;
+        Assert.AreEqual(1, manifest.Sequence, "the writer that stopped before its manifest committed nothing");
+        Assert.AreEqual(EvidencePaths.Manifest(Records.Stream, Records.Window(0)), manifest.Previous!.Manifest);
+    }
+
+    [TestMethod]
+    public async Task APendingManifestThatWasWrittenBecomesTheHead()
+    {
+        await using var store = TestStore.Create();
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+        var afterFirst = await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(1)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+        var afterSecond = await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
+
+        // Roll the checkpoint back to "manifest 1 pending", as if the writer stopped right after writing it.
+        await using (var streamLock = await store.Writer.Checkpoints.LockAsync(Records.Stream, CancellationToken.None))
+        {
+            await streamLock.ReadAsync(CancellationToken.None);
+            await streamLock.WriteAsync(afterFirst with { Pending = afterSecond.Head }, CancellationToken.None);
+        }
+
+        var third = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(2)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+
+        var manifest = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Name == third.Manifest).Manifest;
+        Assert.AreEqual(2, manifest.Sequence);
+        Assert.AreEqual(afterSecond.Head!.Manifest, manifest.Previous!.Manifest);
+        Assert.AreEqual(afterSecond.Head.Sha256, manifest.Previous.Sha256);
+    }
+
+    [TestMethod]
+    public async Task ALockedStreamMakesTheNextWriterWait()
+    {
+        await using var store = TestStore.Create();
+        await store.State.CreateIfNotExistsAsync();
+        await store.Evidence.CreateIfNotExistsAsync();
+        var checkpoints = new CheckpointStore(store.State, store.Evidence, TimeProvider.System, NullLogger.Instance);
+        var first = await checkpoints.LockAsync(Records.Stream, CancellationToken.None);
+        var second = checkpoints.LockAsync(Records.Stream, CancellationToken.None);
+
+        var finishedWhileHeld = await Task.WhenAny(second, Task.Delay(1500)) == second;
+        await first.DisposeAsync();
+        await using var acquired = await second;
+
+        Assert.IsFalse(finishedWhileHeld, "a second writer must not get the lock while the first holds it");
+        Assert.AreEqual(Records.Stream, acquired.Stream);
+    }
+}
