@@ -85,7 +85,7 @@ public sealed class EntraAndTlsPathTests
         using var answered = await trusting.GetAsync(url);
 
         Assert.IsInstanceOfType<AuthenticationException>(refused.InnerException);
-        X
+        Assert.AreEqual(System.Net.HttpStatusCode.Forbidden, answered.StatusCode, "TLS succeeded; Azurite's OAuth check then refuses a call without a token");
         using var otherCertificate = LoopbackCertificate.Create();
         using var trustingAnother = new HttpClient(TrustedTransport.CreateHandler(otherCertificate.CertificatePath));
         await Assert.ThrowsAsync<HttpRequestException>(() => trustingAnother.GetAsync(url));
