@@ -1,1 +1,106 @@
-return 0;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Collectors.Configuration;
+using Collectors.Evidence;
+using Collectors.Verification;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// A measuring harness, run by eng/bench.sh once per case in a fresh process, so that each process's
+// peak working set belongs to one case only. Prints one line of key=value figures.
+var arguments = ParseArguments(args);
+var scenario = args.Length > 0 ? args[0] : "writer";
+if (scenario != "writer")
+{
+    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer.");
+    return 2;
+}
+
+var count = long.Parse(arguments.GetValueOrDefault("records", "100000"), CultureInfo.InvariantCulture);
+var size = int.Parse(arguments.GetValueOrDefault("size", "1536"), CultureInfo.InvariantCulture);
+var connectionString = Environment.GetEnvironmentVariable("AZURITE_CONNECTION_STRING")
+    ?? throw new InvalidOperationException("Set AZURITE_CONNECTION_STRING (eng/bench.sh does).");
+var suffix = Guid.NewGuid().ToString("N")[..10];
+var options = new EvidenceOptions { ConnectionString = connectionString, Container = $"bench-{suffix}", StateContainer = $"bench-state-{suffix}", RequireImmutability = false };
+var connection = EvidenceStoreConnection.Create(options, new AzureOptions());
+var writer = new EvidenceWriter(
+    new EvidenceStore(connection, options, NullLogger<EvidenceStore>.Instance),
+    new CheckpointStore(connection.State!, connection.Evidence, TimeProvider.System, NullLogger.Instance),
+    TimeProvider.System,
+    NullLogger<EvidenceWriter>.Instance);
+var stream = new EvidenceStream("bench", "writer");
+var window = new TimeWindow(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
+
+using var process = Process.GetCurrentProcess();
+process.Refresh();
+var baseline = process.WorkingSet64;
+var clock = Stopwatch.StartNew();
+var result = await writer.CommitWindowAsync(new EvidenceBatch("bench", ["CC8.1"], stream, window), (log, ct) => Generate(count, size, log, ct), CancellationToken.None);
+var writeSeconds = clock.Elapsed.TotalSeconds;
+if (result.Status != CommitStatus.Committed)
+{
+    Console.Error.WriteLine($"The commit did not succeed: {result.Status} {result.Reason}");
+    return 1;
+}
+
+process.Refresh();
+var peakAfterWrite = process.PeakWorkingSet64;
+var manifest = (await connection.Evidence.GetBlobClient(result.Manifest).DownloadContentAsync()).Value.Content.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!;
+
+clock.Restart();
+var report = await new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System).VerifyAsync(new VerifyRequest(), null, CancellationToken.None);
+var verifySeconds = clock.Elapsed.TotalSeconds;
+await connection.Evidence.DeleteIfExistsAsync();
+await connection.State!.DeleteIfExistsAsync();
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"writer records={count} record_bytes={size} seconds={writeSeconds:F2} records_per_s={count / writeSeconds:F0} uncompressed_mb_per_s={manifest.Content.UncompressedBytes / writeSeconds / 1e6:F1} " +
+    $"compressed_mb={manifest.Content.Bytes / 1e6:F1} ratio={(double)manifest.Content.UncompressedBytes / manifest.Content.Bytes:F1} " +
+    $"peak_working_set_mb={peakAfterWrite / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} " +
+    $"verify_seconds={verifySeconds:F2} verify_records_per_s={count / verifySeconds:F0} verify_intact={report.Intact}"));
+return report.Intact && report.RecordsChecked == count ? 0 : 1;
+
+// Activity-Log-like records generated into one reusable buffer: the harness itself holds no population.
+static async IAsyncEnumerable<ReadOnlyMemory<byte>> Generate(long count, int size, SourceLog log, [EnumeratorCancellation] CancellationToken cancellationToken)
+{
+    log.AddRequest(new SourceRequest("GET", "https://bench.invalid/values", null, null));
+    var buffer = new byte[size * 2];
+    var state = 2463534242u;
+    for (long i = 0; i < count; i++)
+    {
+        if (i % 1000 == 0)
+        {
+            log.AddPage();
+            await Task.Yield();
+        }
+
+        System.Text.Unicode.Utf8.TryWrite(buffer, CultureInfo.InvariantCulture,
+            $"{{\"eventDataId\":\"{i:D12}-bench\",\"eventTimestamp\":\"2026-11-25T00:{i % 60:D2}:{i % 59:D2}.{i % 1000:D3}Z\",\"caller\":\"user{i % 97}@contoso.com\",\"operationName\":{{\"value\":\"Microsoft.Storage/storageAccounts/write\",\"localizedValue\":\"Create/Update Storage Account\"}},\"status\":{{\"value\":\"Succeeded\"}},\"correlationId\":\"", out var written);
+        var target = size - 2;
+        while (written < target)
+        {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            // About a third random hex (ids, GUIDs), the rest repeated vocabulary, as in real Activity Log records.
+            buffer[written++] = (written % 3 == 0) ? (byte)"0123456789abcdef"[(int)(state & 0xF)] : (byte)"resourceGroups/providers/"[written % 25];
+        }
+
+        buffer[written++] = (byte)'"';
+        buffer[written++] = (byte)'}';
+        yield return buffer.AsMemory(0, written);
+    }
+
+    log.MarkComplete();
+}
+
+static Dictionary<string, string> ParseArguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 1; i + 1 < args.Length; i += 2)
+    {
+        result[args[i].TrimStart('-')] = args[i + 1];
+    }
+
+    return result;
+}
