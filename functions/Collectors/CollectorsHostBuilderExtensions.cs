@@ -1,4 +1,6 @@
 using Azure.Core;
+using Collectors.ActivityLog;
+using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Evidence;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +52,14 @@ public static class CollectorsHostBuilderExtensions
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<CheckpointStore>());
         });
         services.AddSingleton<EvidenceWriter>();
+        services.AddSingleton(sp => new EvidenceReader(sp.GetRequiredService<EvidenceStoreConnection>().Evidence));
+        services.AddSingleton(sp => new ArmRestClient(
+            sp.GetRequiredService<IOptions<AzureOptions>>().Value,
+            sp.GetRequiredService<TokenCredential>(),
+            sp.GetRequiredService<ILogger<ArmRestClient>>()));
+
+        // One line per collector.
+        services.AddActivityLogCollector();
         return builder;
     }
 }

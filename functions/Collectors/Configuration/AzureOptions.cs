@@ -29,6 +29,9 @@ public sealed class AzureOptions
     /// </summary>
     public string? AdditionalTrustedCertificate { get; set; }
 
+    /// <summary>Retries of every ARM and Graph call (Azure.Core's policy: exponential, honours Retry-After).</summary>
+    public HttpRetryOptions Retry { get; set; } = new();
+
     public AzureCloud ResolveCloud() =>
         AzureCloud.TryParse(Cloud, out var cloud)
             ? cloud
@@ -37,6 +40,22 @@ public sealed class AzureOptions
     public Uri ResolveResourceManagerEndpoint() => ResourceManagerEndpoint ?? ResolveCloud().ResourceManager;
 
     public Uri ResolveGraphEndpoint() => GraphEndpoint ?? ResolveCloud().Graph;
+}
+
+/// <summary>Section <c>Azure:Retry</c>.</summary>
+public sealed class HttpRetryOptions
+{
+    public int MaxRetries { get; set; } = 8;
+
+    /// <summary>First back-off when the service gives no Retry-After.</summary>
+    public double DelaySeconds { get; set; } = 0.8;
+
+    public double MaxDelaySeconds { get; set; } = 60;
+
+    public double NetworkTimeoutSeconds { get; set; } = 100;
+
+    /// <summary>How often one page is fetched again when its body is not valid JSON (cut short in transit).</summary>
+    public int MalformedPageRetries { get; set; } = 5;
 }
 
 public enum CredentialKind

@@ -1,0 +1,143 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Collectors.Configuration;
+using Collectors.Evidence;
+using Microsoft.Extensions.Logging;
+
+namespace Collectors.Arm;
+
+/// <summary>
+/// The one small client for the ARM REST APIs the SDK packages here do not cover (Activity Log,
+/// Resource Graph, Recovery Services): Azure.Core's pipeline (retries honouring Retry-After, logging,
+/// a bearer token for the configured cloud), the configured endpoint and trust, and raw pages.
+/// </summary>
+public sealed partial class ArmRestClient
+{
+    private readonly HttpPipeline _pipeline;
+    private readonly int _malformedPageRetries;
+    private readonly TimeSpan _pageRetryDelay;
+    private readonly ILogger _logger;
+
+    public ArmRestClient(AzureOptions options, TokenCredential credential, ILogger<ArmRestClient> logger)
+        : this(options.ResolveResourceManagerEndpoint(), $"{options.ResolveCloud().ResourceManager.GetLeftPart(UriPartial.Authority)}/.default", options, credential, logger)
+    {
+    }
+
+    internal ArmRestClient(Uri endpoint, string scope, AzureOptions options, TokenCredential credential, ILogger logger)
+    {
+        Endpoint = endpoint;
+        _logger = logger;
+        var clientOptions = new RestClientOptions();
+        clientOptions.Retry.MaxRetries = options.Retry.MaxRetries;
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.Retry.Delay = TimeSpan.FromSeconds(options.Retry.DelaySeconds);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(options.Retry.MaxDelaySeconds);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(options.Retry.NetworkTimeoutSeconds);
+        var transport = TrustedTransport.CreateAzureTransport(options.AdditionalTrustedCertificate);
+        if (transport is not null)
+        {
+            clientOptions.Transport = transport;
+        }
+
+        _malformedPageRetries = Math.Max(0, options.Retry.MalformedPageRetries);
+        _pageRetryDelay = TimeSpan.FromSeconds(options.Retry.DelaySeconds);
+        _pipeline = HttpPipelineBuilder.Build(clientOptions, new BearerTokenAuthenticationPolicy(credential, scope));
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>GET one URL; a non-success answer (after retries) throws <see cref="ArmRequestException"/>.</summary>
+    public async Task<ReadOnlyMemory<byte>> GetAsync(Uri url, CancellationToken cancellationToken)
+    {
+        EnsureSameHost(url);
+        using var message = _pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Get;
+        message.Request.Uri.Reset(url);
+        message.Request.Headers.Add("Accept", "application/json");
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var response = message.Response;
+        var body = response.Content.ToMemory();
+        if (response.Status is < 200 or > 299)
+        {
+            throw ArmRequestException.From(response.Status, body, url);
+        }
+
+        return body;
+    }
+
+    /// <summary>
+    /// Every page of a list, following next links to the end. A page whose body is not valid JSON (cut
+    /// short in transit) is fetched again. The log records each page, and completeness only at the end.
+    /// </summary>
+    public async IAsyncEnumerable<JsonPage> GetPagesAsync(Uri first, SourceLog log, string arrayProperty, string nextLinkProperty, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Uri? url = first;
+        while (url is not null)
+        {
+            var page = await GetPageAsync(url, arrayProperty, nextLinkProperty, cancellationToken).ConfigureAwait(false);
+            log.AddPage();
+            yield return page;
+            if (page.NextLink is null)
+            {
+                log.MarkComplete();
+                yield break;
+            }
+
+            if (!seen.Add(page.NextLink))
+            {
+                throw new EvidenceSourceException($"The service returned the same next link twice ({Redact(page.NextLink)}); the population cannot be proven complete. The next run retries this window.");
+            }
+
+            if (!Uri.TryCreate(page.NextLink, UriKind.Absolute, out url))
+            {
+                throw new EvidenceSourceException($"The service returned a next link that is not an absolute URL ({Redact(page.NextLink)}).");
+            }
+        }
+    }
+
+    private async Task<JsonPage> GetPageAsync(Uri url, string arrayProperty, string nextLinkProperty, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var body = await GetAsync(url, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return JsonPage.Parse(body, arrayProperty, nextLinkProperty);
+            }
+            catch (JsonException ex) when (attempt < _malformedPageRetries)
+            {
+                LogMalformedPage(_logger, ex, Redact(url.ToString()), attempt + 1, body.Length);
+                await Task.Delay(_pageRetryDelay * (attempt + 1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                throw new EvidenceSourceException($"The service answered {url.GetLeftPart(UriPartial.Path)} with a body that is not valid JSON {attempt + 1} times ({ex.Message}); nothing was committed. The next run retries this window.", inner: ex);
+            }
+        }
+    }
+
+    /// <summary>The bearer token goes only to the configured endpoint's host; a next link elsewhere is refused.</summary>
+    private void EnsureSameHost(Uri url)
+    {
+        if (!string.Equals(url.GetLeftPart(UriPartial.Authority), Endpoint.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new EvidenceSourceException($"Refusing to send the ARM token to {url.GetLeftPart(UriPartial.Authority)}: the configured Resource Manager endpoint is {Endpoint.GetLeftPart(UriPartial.Authority)} (Azure__ResourceManagerEndpoint).");
+        }
+    }
+
+    private static string Redact(string url)
+    {
+        var token = url.IndexOf("skiptoken=", StringComparison.OrdinalIgnoreCase);
+        return token < 0 ? url : url[..(token + "skiptoken=".Length)] + "…";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Page {Url} was not valid JSON (attempt {Attempt}, {Bytes} bytes); fetching it again")]
+    private static partial void LogMalformedPage(ILogger logger, Exception exception, string url, int attempt, int bytes);
+
+    private sealed class RestClientOptions : ClientOptions
+    {
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Collectors.Evidence;
+
+/// <summary>A committed manifest and its name.</summary>
+public sealed record CommittedManifest(string Name, EvidenceManifest Manifest);
+
+/// <summary>One stored record: the line's bytes, and where it is (manifest and 0-based line).</summary>
+public readonly record struct EvidenceRecord(string Manifest, long Line, ReadOnlyMemory<byte> Json);
+
+/// <summary>
+/// Reads committed evidence back, for checks and summaries: lists a stream's manifests by day folder,
+/// and streams a manifest's records while re-computing the content hash, so a check never judges
+/// altered evidence without saying so.
+/// </summary>
+public sealed class EvidenceReader(BlobContainerClient evidence)
+{
+    /// <summary>The manifests of a stream whose window overlaps [from, to), in window order.</summary>
+    public async IAsyncEnumerable<CommittedManifest> ManifestsAsync(EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var found = new List<CommittedManifest>();
+        // Windows are filed under their start day; a window overlapping 'from' may have started the day before.
+        for (var day = from.UtcDateTime.Date.AddDays(-1); day < to.UtcDateTime; day = day.AddDays(1))
+        {
+            var prefix = $"{stream.Name}/{day:yyyy}/{day:MM}/{day:dd}/";
+            await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+            {
+                if (!EvidencePaths.TryParse(item.Name, out var parsed) || parsed.Kind != EvidenceBlobKind.Manifest || parsed.Window.End <= from || parsed.Window.Start >= to)
+                {
+                    continue;
+                }
+
+                var data = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                found.Add(new CommittedManifest(item.Name, data.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!));
+            }
+        }
+
+        foreach (var manifest in found.OrderBy(m => m.Manifest.Window.Start).ThenBy(m => m.Name, StringComparer.Ordinal))
+        {
+            yield return manifest;
+        }
+    }
+
+    /// <summary>Every record of one manifest, in stored order. Throws <see cref="InvalidDataException"/> if the content no longer matches its manifest.</summary>
+    public async IAsyncEnumerable<EvidenceRecord> RecordsAsync(CommittedManifest committed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var content = committed.Manifest.Content;
+        var blob = evidence.GetBlobClient(content.Blob);
+        if (content.VersionId is { Length: > 0 } version)
+        {
+            blob = blob.WithVersion(version);
+        }
+
+        Stream body;
+        try
+        {
+            body = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new InvalidDataException($"Content {content.Blob} named by {committed.Name} is missing.", ex);
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var gzip = new GZipStream(body, CompressionMode.Decompress);
+        var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+        try
+        {
+            var filled = 0;
+            long line = 0;
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await gzip.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                sha.AppendData(buffer, filled, read);
+                filled += read;
+                var start = 0;
+                int newline;
+                while ((newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n')) >= 0)
+                {
+                    yield return new EvidenceRecord(committed.Name, line++, buffer.AsMemory(start, newline));
+                    start += newline + 1;
+                }
+
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                filled -= start;
+            }
+
+            var hash = Convert.ToHexStringLower(sha.GetCurrentHash());
+            if (filled != 0 || hash != content.UncompressedSha256 || line != content.Records)
+            {
+                throw new InvalidDataException($"Content {content.Blob} does not match {committed.Name} (records {line} vs {content.Records}, SHA-256 {hash} vs {content.UncompressedSha256}); run 'collectors verify'.");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads one top-level string property of a record without building a document.</summary>
+    public static string? ReadString(ReadOnlySpan<byte> json, string property)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(property);
+            reader.Read();
+            if (match)
+            {
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+}

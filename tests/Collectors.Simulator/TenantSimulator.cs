@@ -1,0 +1,154 @@
+using System.Net;
+using System.Text;
+using Collectors.Simulator.Arm;
+using Collectors.Simulator.Faults;
+using Collectors.Simulator.Scenario;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Collectors.Simulator;
+
+public sealed record SimulatorOptions
+{
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; }
+
+    public ScenarioOptions Scenario { get; init; } = new();
+
+    public FaultProfile Faults { get; init; } = FaultProfile.None;
+
+    /// <summary>Where the PEM certificate is written; a temporary file when null.</summary>
+    public string? CertificatePath { get; init; }
+
+    public int ActivityLogPageSize { get; init; } = 200;
+
+    /// <summary>The simulator's "now": decides which events are visible yet (ingestion lag).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Enforce ARM's read token bucket (250, refill 25/s per subscription and principal).</summary>
+    public bool ArmTokenBucket { get; init; } = true;
+}
+
+/// <summary>
+/// The tenant simulator: Kestrel on 127.0.0.1 over HTTPS with a certificate generated at start,
+/// a bearer token required on every call, ARM's Activity Log and subscription list, and faults.
+/// </summary>
+public sealed class TenantSimulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TenantSimulator(WebApplication app, Uri baseUri, string certificatePath, TenantScenario scenario, FaultInjector faults)
+    {
+        _app = app;
+        BaseUri = baseUri;
+        CertificatePath = certificatePath;
+        Scenario = scenario;
+        Faults = faults;
+    }
+
+    public Uri BaseUri { get; }
+
+    public string CertificatePath { get; }
+
+    public TenantScenario Scenario { get; }
+
+    public FaultInjector Faults { get; }
+
+    public static async Task<TenantSimulator> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        var scenario = new TenantScenario(options.Scenario with { IngestionLagMax = options.Faults.IngestionLagMax });
+        var faults = new FaultInjector(options.Faults, options.Scenario.Seed);
+        var certificatePath = options.CertificatePath ?? Path.Combine(Directory.CreateTempSubdirectory("collectors-simulator-").FullName, "simulator.pem");
+        var certificate = SimulatorCertificate.Create(certificatePath);
+        var bucket = new TokenBucket(250, 25, TimeProvider.System);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(certificate)));
+        var app = builder.Build();
+
+        app.Use(async (context, next) =>
+        {
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length <= "Bearer ".Length)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\", error_description=\"The authentication failed because of missing 'Authorization' header.\"";
+                await ArmErrors.WriteAsync(context, 401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+                return;
+            }
+
+            var fault = faults.Draw();
+            switch (fault)
+            {
+                case Fault.Throttle:
+                    FaultInjector.SetRetryAfter(context.Response, faults.Profile.RetryAfter);
+                    await ArmErrors.WriteAsync(context, 429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:00:05. For more information, see https://aka.ms/arm-throttling.");
+                    return;
+                case Fault.ServerError:
+                    var status = faults.NextBool() ? 500 : 503;
+                    await ArmErrors.WriteAsync(context, status, status == 500 ? "InternalServerError" : "ServiceUnavailable", "The service encountered an internal error. Please retry the request.");
+                    return;
+                case Fault.Slow:
+                    await Task.Delay(faults.Profile.SlowDelay, context.RequestAborted);
+                    break;
+            }
+
+            if (options.ArmTokenBucket && context.Request.Path.StartsWithSegments("/subscriptions"))
+            {
+                var key = $"{context.Request.Path.Value?.Split('/').ElementAtOrDefault(2)}|{Principal(authorization)}";
+                if (bucket.Take(key) is { } wait)
+                {
+                    FaultInjector.SetRetryAfter(context.Response, wait);
+                    await ArmErrors.WriteAsync(context, 429, "TooManyRequests", "Number of read requests for subscription exceeded the limit of the regional token bucket. For more information, see https://aka.ms/arm-throttling.");
+                    return;
+                }
+
+                context.Response.Headers["x-ms-ratelimit-remaining-subscription-reads"] = bucket.Remaining(key).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            context.Items[ResponseBody.FaultKey] = fault;
+            await next(context);
+        });
+
+        app.MapGet("/subscriptions", context => SubscriptionsEndpoint.HandleAsync(context, scenario));
+        app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values", (HttpContext context, string subscriptionId) =>
+            ActivityLogEndpoint.HandleAsync(context, subscriptionId, scenario, options.Time, options.ActivityLogPageSize));
+        app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
+
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>The token's oid when it is a JWT, else the token itself: the token bucket is per principal.</summary>
+    private static string Principal(string authorization)
+    {
+        var token = authorization["Bearer ".Length..];
+        var parts = token.Split('.');
+        if (parts.Length >= 2)
+        {
+            try
+            {
+                var payload = parts[1].Replace('-', '+').Replace('_', '/');
+                payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+                using var document = System.Text.Json.JsonDocument.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(payload)));
+                if (document.RootElement.TryGetProperty("oid", out var oid))
+                {
+                    return oid.GetString() ?? token;
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
+            {
+            }
+        }
+
+        return token.Length > 32 ? token[..32] : token;
+    }
+}

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using Collectors.ActivityLog;
+using Collectors.Evidence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Collectors.Cli.Commands;
+
+/// <summary><c>collectors run &lt;collector&gt;</c>: the scheduled run now, or a backfill of a range.</summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("run", "Run a collector now: without --from/--to as its timer would; with them, commit every window of the range (backfill). Exit 0 all windows committed, 1 any window failed (see its error record), 2 usage or configuration error.");
+        command.Subcommands.Add(ActivityLog(output, error));
+        return command;
+    }
+
+    private static Command ActivityLog(TextWriter output, TextWriter error)
+    {
+        var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
+        var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
+        var subscriptions = new Option<string[]>("--subscription") { Description = "A subscription id; repeat for several. Default: Collectors__ActivityLog__Subscriptions, else every readable subscription.", AllowMultipleArgumentsPerToken = false };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
+        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, subscriptions, verbose };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var fromText = parse.GetValue(from);
+                var toText = parse.GetValue(to);
+                if ((fromText is null) != (toText is null))
+                {
+                    throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+                }
+
+                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+                var collector = host.Services.GetRequiredService<ActivityLogCollector>();
+                var only = parse.GetValue(subscriptions) ?? [];
+                CollectionRun run;
+                if (fromText is null)
+                {
+                    if (only.Length > 0)
+                    {
+                        throw new CliUsageException("--subscription applies to a backfill (--from/--to); a scheduled run collects the configured subscriptions.");
+                    }
+
+                    await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
+                    run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var start = CliConfiguration.ParseInstant(fromText, "--from");
+                    var end = CliConfiguration.ParseInstant(toText!, "--to");
+                    int perStream;
+                    try
+                    {
+                        perStream = collector.CountWindows(start, end);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new CliUsageException(ex.Message);
+                    }
+
+                    IReadOnlyList<string> targets;
+                    try
+                    {
+                        targets = await collector.ResolveSubscriptionsAsync(only, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new CliUsageException(ex.Message);
+                    }
+
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"Backfilling the Activity Log of {targets.Count} subscription(s), {perStream} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
+                    var progress = new ProgressPrinter(output, perStream * targets.Count);
+                    try
+                    {
+                        run = await collector.BackfillAsync(start, end, targets, progress, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new CliUsageException(ex.Message);
+                    }
+                }
+
+                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+            }
+            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.UsageError;
+            }
+            catch (EvidenceSourceException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.Problem;
+            }
+        });
+        return command;
+    }
+}
+
+/// <summary>Prints a progress line at most every 10% (and every failure at once) for long ranges.</summary>
+internal sealed class ProgressPrinter(TextWriter output, int total) : IProgress<CommitResult>
+{
+    private readonly Lock _gate = new();
+    private int _done;
+    private int _failed;
+    private int _lastDecile;
+
+    public void Report(CommitResult value)
+    {
+        lock (_gate)
+        {
+            _done++;
+            if (value.Status == CommitStatus.Failed)
+            {
+                _failed++;
+                output.WriteLine($"  FAILED {value.Stream} {value.Window}: {value.Reason}");
+            }
+
+            var decile = total == 0 ? 10 : _done * 10 / total;
+            if (total >= 20 && decile > _lastDecile)
+            {
+                _lastDecile = decile;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{_done * 100 / total,3}%] {_done}/{total} windows, {_failed} failed"));
+            }
+        }
+    }
+}
+
+internal static class RunReport
+{
+    public static string Render(CollectionRun run)
+    {
+        var w = new StringWriter(CultureInfo.InvariantCulture);
+        foreach (var stream in run.Results.GroupBy(r => r.Stream.Name).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var list = stream.ToList();
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {stream.Key}: {list.Count(r => r.Status == CommitStatus.Committed)} committed, {list.Count(r => r.Status == CommitStatus.AlreadyCommitted)} already committed, {list.Count(r => r.Status == CommitStatus.Failed)} failed, {list.Sum(r => r.Records):N0} records"));
+            foreach (var failed in list.Where(r => r.Status == CommitStatus.Failed))
+            {
+                w.WriteLine($"    {failed.Window}: {failed.Reason}");
+                w.WriteLine($"      error record: {failed.ErrorRecord}");
+            }
+        }
+
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Done: {run.Committed} window(s) committed, {run.AlreadyCommitted} already committed, {run.Failed} failed, {run.Records:N0} records."));
+        return w.ToString();
+    }
+}
