@@ -16,6 +16,8 @@ internal static class CollectorsHost
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.AddCollectors();

@@ -64,7 +64,7 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
         await Parallel.ForEachAsync(subscriptions, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.MaxParallelSubscriptions), CancellationToken = cancellationToken }, async (subscription, ct) =>
         {
             var stream = StreamFor(subscription);
-            var checkpoint = await writer.Checkpoints.ReadAsync(stream, ct).ConfigureAwait(false);
+            var checkpoint = await writer.ReadCheckpointAsync(stream, ct).ConfigureAwait(false);
             var cursor = checkpoint.NextWindowStart;
             var retention = planner.Ceiling(RetentionStart.AddHours(1));
             if (cursor is { } c && c < retention)
@@ -91,15 +91,7 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
     /// <summary>Commits every window of [from, to) for the subscriptions; windows already committed are left alone.</summary>
     public async Task<CollectionRun> BackfillAsync(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<string>? subscriptions, IProgress<CommitResult>? progress, CancellationToken cancellationToken)
     {
-        var planner = Planner;
-        var windows = planner.PlanBackfill(from, to, time.GetUtcNow());
-        var retention = RetentionStart;
-        if (windows[0].Start < retention)
-        {
-            throw new ArgumentException(
-                $"Azure keeps the Activity Log for {ActivityLogOptions.RetentionDays} days: the range starts {TimeWindow.Iso(windows[0].Start)}, but the earliest window that can still be collected starts {TimeWindow.Iso(planner.Ceiling(retention))}. Use --from {TimeWindow.Iso(planner.Ceiling(retention))} or later.");
-        }
-
+        var windows = PlanBackfill(from, to);
         var targets = await ResolveSubscriptionsAsync(subscriptions, cancellationToken).ConfigureAwait(false);
         var results = new ConcurrentBag<CommitResult>();
         await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.MaxParallelSubscriptions), CancellationToken = cancellationToken }, async (subscription, ct) =>
@@ -114,8 +106,21 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
         return new CollectionRun([.. results.OrderBy(r => r.Stream.Name, StringComparer.Ordinal).ThenBy(r => r.Window.Start)]);
     }
 
-    /// <summary>The number of windows a backfill of [from, to) commits per subscription.</summary>
-    public int CountWindows(DateTimeOffset from, DateTimeOffset to) => Planner.PlanBackfill(from, to, time.GetUtcNow()).Count;
+    /// <summary>The windows of a backfill of [from, to); refuses ranges inside the lag or older than the Activity Log's retention.</summary>
+    public IReadOnlyList<TimeWindow> PlanBackfill(DateTimeOffset from, DateTimeOffset to)
+    {
+        var planner = Planner;
+        var windows = planner.PlanBackfill(from, to, time.GetUtcNow());
+        var retention = RetentionStart;
+        if (windows[0].Start < retention)
+        {
+            var earliest = TimeWindow.Iso(planner.Ceiling(retention));
+            throw new ArgumentException(
+                $"Azure keeps the Activity Log for {ActivityLogOptions.RetentionDays} days: the range starts {TimeWindow.Iso(windows[0].Start)}, but the earliest window that can still be collected starts {earliest}. Use --from {earliest} or later.");
+        }
+
+        return windows;
+    }
 
     private Task<CommitResult> CommitAsync(string subscription, TimeWindow window, CancellationToken cancellationToken) =>
         writer.CommitWindowAsync(

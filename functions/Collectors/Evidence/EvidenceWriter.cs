@@ -46,6 +46,13 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
 
     public CheckpointStore Checkpoints => checkpoints;
 
+    /// <summary>The stream's checkpoint (rebuilt from the manifests if missing), once the store is known to be usable.</summary>
+    public async Task<Checkpoint> ReadCheckpointAsync(EvidenceStream stream, CancellationToken cancellationToken)
+    {
+        await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        return await checkpoints.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> IsCommittedAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
         await store.Connection.Evidence.GetBlobClient(EvidencePaths.Manifest(stream, window)).ExistsAsync(cancellationToken).ConfigureAwait(false);
 

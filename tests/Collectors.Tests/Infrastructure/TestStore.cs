@@ -51,6 +51,11 @@ internal sealed class TestStore : IAsyncDisposable
     public async Task<List<string>> ListAsync(string? suffix = null)
     {
         var names = new List<string>();
+        if (!await Evidence.ExistsAsync())
+        {
+            return names;
+        }
+
         await foreach (var item in Evidence.GetBlobsAsync())
         {
             if (suffix is null || item.Name.EndsWith(suffix, StringComparison.Ordinal))

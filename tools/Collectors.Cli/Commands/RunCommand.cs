@@ -56,7 +56,7 @@ internal static class RunCommand
                     int perStream;
                     try
                     {
-                        perStream = collector.CountWindows(start, end);
+                        perStream = collector.PlanBackfill(start, end).Count;
                     }
                     catch (ArgumentException ex)
                     {
