@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks against a real Azurite. Usage: eng/bench.sh [writer] [record counts…]
+# Benchmarks against a real Azurite (and, for activity-log, the tenant simulator in its own process).
+# Usage: eng/bench.sh writer|activity-log [counts…]   (default counts: 100000 1000000)
 # Each case runs in a fresh process (Release build), so its peak working set is its own.
-# Figures are printed as key=value lines; see docs/benchmarks.md for how to read them.
+# Figures are printed as key=value lines; docs/benchmarks.md records and explains them.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,8 +16,41 @@ counts=("$@")
 
 prereqs_install "$root"
 dotnet build tests/Collectors.Benchmarks -c Release --no-restore -warnaserror -warnnotaserror:NU1603 --verbosity quiet -nologo
-trap 'azurite_stop' EXIT
+bench="tests/Collectors.Benchmarks/bin/Release/net10.0/Collectors.Benchmarks.dll"
+work="$(mktemp -d -t collectors-bench-XXXXXX)"
+sim_pid=""
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  azurite_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
 azurite_start "$root"
-for n in "${counts[@]}"; do
-  dotnet "tests/Collectors.Benchmarks/bin/Release/net10.0/Collectors.Benchmarks.dll" "$scenario" --records "$n" --size 1536
-done
+
+case "$scenario" in
+  writer)
+    for n in "${counts[@]}"; do
+      dotnet "$bench" writer --records "$n" --size 1536
+    done
+    ;;
+  activity-log)
+    dotnet build tests/Collectors.Simulator -c Release --no-restore -warnaserror -warnnotaserror:NU1603 --verbosity quiet -nologo
+    start="$(date -u -d '2 days ago' +%Y-%m-%d)"
+    for n in "${counts[@]}"; do
+      port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+      # One subscription, one day, n events; ARM's read token bucket off so the figure measures the code,
+      # not the 25 reads/s per principal that real ARM allows (see docs/benchmarks.md).
+      dotnet tests/Collectors.Simulator/bin/Release/net10.0/Collectors.Simulator.dll \
+        --port "$port" --seed 42 --subscriptions 1 --days 1 --start "$start" \
+        --events-per-hour $(( (n + 23) / 24 )) --cert "$work/sim.pem" --arm-token-bucket false >"$work/sim.log" 2>&1 &
+      sim_pid=$!
+      for _ in $(seq 1 100); do grep -q "listening" "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
+      dotnet "$bench" activity-log --simulator "https://127.0.0.1:$port/" --cert "$work/sim.pem" --start "$start"
+      kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
+    done
+    ;;
+  *)
+    echo "usage: eng/bench.sh writer|activity-log [counts…]" >&2
+    exit 2
+    ;;
+esac

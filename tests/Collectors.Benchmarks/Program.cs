@@ -1,23 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Collectors.ActivityLog;
+using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Evidence;
 using Collectors.Verification;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 // A measuring harness, run by eng/bench.sh once per case in a fresh process, so that each process's
 // peak working set belongs to one case only. Prints one line of key=value figures.
 var arguments = ParseArguments(args);
 var scenario = args.Length > 0 ? args[0] : "writer";
-if (scenario != "writer")
-{
-    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer.");
-    return 2;
-}
-
-var count = long.Parse(arguments.GetValueOrDefault("records", "100000"), CultureInfo.InvariantCulture);
-var size = int.Parse(arguments.GetValueOrDefault("size", "1536"), CultureInfo.InvariantCulture);
 var connectionString = Environment.GetEnvironmentVariable("AZURITE_CONNECTION_STRING")
     ?? throw new InvalidOperationException("Set AZURITE_CONNECTION_STRING (eng/bench.sh does).");
 var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -28,37 +24,99 @@ var writer = new EvidenceWriter(
     new CheckpointStore(connection.State!, connection.Evidence, TimeProvider.System, NullLogger.Instance),
     TimeProvider.System,
     NullLogger<EvidenceWriter>.Instance);
-var stream = new EvidenceStream("bench", "writer");
-var window = new TimeWindow(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
-
 using var process = Process.GetCurrentProcess();
-process.Refresh();
-var baseline = process.WorkingSet64;
-var clock = Stopwatch.StartNew();
-var result = await writer.CommitWindowAsync(new EvidenceBatch("bench", ["CC8.1"], stream, window), (log, ct) => Generate(count, size, log, ct), CancellationToken.None);
-var writeSeconds = clock.Elapsed.TotalSeconds;
-if (result.Status != CommitStatus.Committed)
+try
 {
-    Console.Error.WriteLine($"The commit did not succeed: {result.Status} {result.Reason}");
-    return 1;
+    return scenario switch
+    {
+        "writer" => await WriterAsync(),
+        "activity-log" => await ActivityLogAsync(),
+        _ => Usage(),
+    };
+}
+finally
+{
+    await connection.Evidence.DeleteIfExistsAsync();
+    await connection.State!.DeleteIfExistsAsync();
 }
 
-process.Refresh();
-var peakAfterWrite = process.PeakWorkingSet64;
-var manifest = (await connection.Evidence.GetBlobClient(result.Manifest).DownloadContentAsync()).Value.Content.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!;
+int Usage()
+{
+    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log.");
+    return 2;
+}
 
-clock.Restart();
-var report = await new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System).VerifyAsync(new VerifyRequest(), null, CancellationToken.None);
-var verifySeconds = clock.Elapsed.TotalSeconds;
-await connection.Evidence.DeleteIfExistsAsync();
-await connection.State!.DeleteIfExistsAsync();
+async Task<int> WriterAsync()
+{
+    var count = long.Parse(arguments.GetValueOrDefault("records", "100000"), CultureInfo.InvariantCulture);
+    var size = int.Parse(arguments.GetValueOrDefault("size", "1536"), CultureInfo.InvariantCulture);
+    var stream = new EvidenceStream("bench", "writer");
+    var window = new TimeWindow(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 25, 1, 0, 0, TimeSpan.Zero));
+    process.Refresh();
+    var baseline = process.WorkingSet64;
+    var clock = Stopwatch.StartNew();
+    var result = await writer.CommitWindowAsync(new EvidenceBatch("bench", ["CC8.1"], stream, window), (log, ct) => Generate(count, size, log, ct), CancellationToken.None);
+    var writeSeconds = clock.Elapsed.TotalSeconds;
+    if (result.Status != CommitStatus.Committed)
+    {
+        Console.Error.WriteLine($"The commit did not succeed: {result.Status} {result.Reason}");
+        return 1;
+    }
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"writer records={count} record_bytes={size} seconds={writeSeconds:F2} records_per_s={count / writeSeconds:F0} uncompressed_mb_per_s={manifest.Content.UncompressedBytes / writeSeconds / 1e6:F1} " +
-    $"compressed_mb={manifest.Content.Bytes / 1e6:F1} ratio={(double)manifest.Content.UncompressedBytes / manifest.Content.Bytes:F1} " +
-    $"peak_working_set_mb={peakAfterWrite / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} " +
-    $"verify_seconds={verifySeconds:F2} verify_records_per_s={count / verifySeconds:F0} verify_intact={report.Intact}"));
-return report.Intact && report.RecordsChecked == count ? 0 : 1;
+    process.Refresh();
+    var peakAfterWrite = process.PeakWorkingSet64;
+    var manifest = (await connection.Evidence.GetBlobClient(result.Manifest).DownloadContentAsync()).Value.Content.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!;
+
+    clock.Restart();
+    var report = await new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System).VerifyAsync(new VerifyRequest(), null, CancellationToken.None);
+    var verifySeconds = clock.Elapsed.TotalSeconds;
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"writer records={count} record_bytes={size} seconds={writeSeconds:F2} records_per_s={count / writeSeconds:F0} uncompressed_mb_per_s={manifest.Content.UncompressedBytes / writeSeconds / 1e6:F1} " +
+        $"compressed_mb={manifest.Content.Bytes / 1e6:F1} ratio={(double)manifest.Content.UncompressedBytes / manifest.Content.Bytes:F1} " +
+        $"peak_working_set_mb={peakAfterWrite / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} " +
+        $"verify_seconds={verifySeconds:F2} verify_records_per_s={count / verifySeconds:F0} verify_intact={report.Intact}"));
+    return report.Intact && report.RecordsChecked == count ? 0 : 1;
+}
+
+// End to end: the simulator (a separate process, started by eng/bench.sh) → ARM client → writer → Azurite.
+async Task<int> ActivityLogAsync()
+{
+    var simulator = new Uri(arguments["simulator"]);
+    var azure = new AzureOptions
+    {
+        Credential = CredentialKind.Simulator,
+        ResourceManagerEndpoint = simulator,
+        GraphEndpoint = simulator,
+        AdditionalTrustedCertificate = arguments["cert"],
+    };
+    var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    var client = new ActivityLogClient(new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance));
+    var subscriptions = await client.ListSubscriptionsAsync(CancellationToken.None);
+    var collector = new ActivityLogCollector(client, writer, Options.Create(new ActivityLogOptions { Subscriptions = [.. subscriptions], MaxParallelSubscriptions = 4 }), TimeProvider.System, NullLogger<ActivityLogCollector>.Instance);
+    using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
+    var before = await SimulatorStatsAsync(http, simulator);
+    process.Refresh();
+    var baseline = process.WorkingSet64;
+    var clock = Stopwatch.StartNew();
+    var run = await collector.BackfillAsync(day, day.AddDays(1), null, null, CancellationToken.None);
+    var seconds = clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    var peak = process.PeakWorkingSet64;
+    var after = await SimulatorStatsAsync(http, simulator);
+    var simulatorSeconds = (after.Milliseconds - before.Milliseconds) / 1000.0;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"activity-log subscriptions={subscriptions.Count} windows={run.Results.Count} failed={run.Failed} events={run.Records} requests={after.Requests - before.Requests} seconds={seconds:F2} events_per_s={run.Records / seconds:F0} " +
+        $"simulator_busy_seconds={simulatorSeconds:F2} simulator_share={simulatorSeconds / seconds:P0} peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0}"));
+    return run.Failed == 0 ? 0 : 1;
+}
+
+static async Task<(long Requests, double Milliseconds)> SimulatorStatsAsync(HttpClient http, Uri simulator)
+{
+    using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(simulator, "_simulator/stats")));
+    return (document.RootElement.GetProperty("requests").GetInt64(), document.RootElement.GetProperty("handlingMilliseconds").GetDouble());
+}
 
 // Activity-Log-like records generated into one reusable buffer: the harness itself holds no population.
 static async IAsyncEnumerable<ReadOnlyMemory<byte>> Generate(long count, int size, SourceLog log, [EnumeratorCancellation] CancellationToken cancellationToken)

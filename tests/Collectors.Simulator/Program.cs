@@ -4,13 +4,13 @@ using Collectors.Simulator.Faults;
 using Collectors.Simulator.Scenario;
 
 // dotnet run --project tests/Collectors.Simulator -- --port 8443 --seed 42 [--subscriptions 3] [--events-per-hour 100]
-//   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem]
+//   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--page-size 200]
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size");
         return 2;
     }
 
@@ -25,6 +25,8 @@ try
         Port = int.Parse(options.GetValueOrDefault("port", "0"), CultureInfo.InvariantCulture),
         Faults = faults,
         CertificatePath = options.GetValueOrDefault("cert") is { } cert ? Path.GetFullPath(cert) : null,
+        ArmTokenBucket = bool.Parse(options.GetValueOrDefault("arm-token-bucket", "true")),
+        ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
         Scenario = new ScenarioOptions
         {
             Seed = int.Parse(options.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
@@ -46,10 +48,10 @@ try
     Console.WriteLine("Point the suite at it with:");
     Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath}");
     Console.WriteLine("Press Ctrl+C to stop.");
-    var stop = new TaskCompletionSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
-    await stop.Task;
+    // The host's console lifetime turns SIGTERM and Ctrl+C into a stop request.
+    var stopped = new TaskCompletionSource();
+    using var registration = simulator.Stopping.Register(() => stopped.TrySetResult());
+    await stopped.Task;
     return 0;
 }
 catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)

@@ -8,6 +8,22 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Collectors.Simulator;
 
+public sealed class SimulatorStats
+{
+    private long _requests;
+    private long _ticks;
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public double HandlingMilliseconds => TimeSpan.FromTicks(Interlocked.Read(ref _ticks)).TotalMilliseconds;
+
+    public void Record(TimeSpan elapsed)
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _ticks, elapsed.Ticks);
+    }
+}
+
 public sealed record SimulatorOptions
 {
     /// <summary>0 picks a free port.</summary>
@@ -48,11 +64,17 @@ public sealed class TenantSimulator : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>Signalled when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     public string CertificatePath { get; }
 
     public TenantScenario Scenario { get; }
 
     public FaultInjector Faults { get; }
+
+    /// <summary>Requests served and the time spent producing them (for benchmarks: simulator vs collector share).</summary>
+    public SimulatorStats Stats { get; private init; } = new();
 
     public static async Task<TenantSimulator> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
     {
@@ -61,6 +83,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         var certificatePath = options.CertificatePath ?? Path.Combine(Directory.CreateTempSubdirectory("collectors-simulator-").FullName, "simulator.pem");
         var certificate = SimulatorCertificate.Create(certificatePath);
         var bucket = new TokenBucket(250, 25, TimeProvider.System);
+        var stats = new SimulatorStats();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -107,8 +130,18 @@ public sealed class TenantSimulator : IAsyncDisposable
             }
 
             context.Items[ResponseBody.FaultKey] = fault;
-            await next(context);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                stats.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            }
         });
+
+        app.MapGet("/_simulator/stats", (HttpContext context) => context.Response.WriteAsJsonAsync(new { requests = stats.Requests, handlingMilliseconds = stats.HandlingMilliseconds }));
 
         app.MapGet("/subscriptions", context => SubscriptionsEndpoint.HandleAsync(context, scenario));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values", (HttpContext context, string subscriptionId) =>
@@ -118,7 +151,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults);
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats };
     }
 
     public async ValueTask DisposeAsync()
