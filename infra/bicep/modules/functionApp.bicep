@@ -60,8 +60,8 @@ param instanceMemoryMB int = 2048
 // Built-in role: Monitoring Metrics Publisher (send telemetry to an App Insights with local auth off).
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
 
-// Settings Flex Consumption rejects or ignores, and host-storage keys this module owns.
-var reservedSettingPrefixes = [
+// Settings Flex Consumption rejects or ignores, and the host-storage and telemetry keys this module owns.
+var rejectedSettings = [
   'FUNCTIONS_WORKER_RUNTIME'
   'FUNCTIONS_EXTENSION_VERSION'
   'WEBSITE_RUN_FROM_PACKAGE'
@@ -72,13 +72,15 @@ var reservedSettingPrefixes = [
   'SCM_DO_BUILD_DURING_DEPLOYMENT'
   'ENABLE_ORYX_BUILD'
   'TZ'
-  'AzureWebJobsStorage'
-  'APPLICATIONINSIGHTS_'
   'APPINSIGHTS_INSTRUMENTATIONKEY'
+]
+var ownedSettingPrefixes = [
+  'AZUREWEBJOBSSTORAGE'
+  'APPLICATIONINSIGHTS_'
 ]
 var reservedSettingsGiven = filter(
   objectKeys(appSettings),
-  key => length(filter(reservedSettingPrefixes, prefix => startsWith(toUpper(key), toUpper(prefix)))) > 0
+  key => contains(rejectedSettings, toUpper(key)) || length(filter(ownedSettingPrefixes, prefix => startsWith(toUpper(key), prefix))) > 0
 )
 var checkedAppSettings = empty(reservedSettingsGiven)
   ? appSettings

@@ -58,18 +58,26 @@ internal static class BicepOutput
     /// Evaluates main.bicep offline with the given parameter assignments (bicepparam syntax) and
     /// returns bicep's exit code and everything it printed.
     /// </summary>
-    public static (int ExitCode, string Output) Snapshot(params string[] parameterAssignments)
+    public static (int ExitCode, string Output) Snapshot(params string[] parameterAssignments) =>
+        Snapshot("main.bicep", resourceGroup: null, parameterAssignments);
+
+    /// <summary>As <see cref="Snapshot(string[])"/>, for any template under infra/bicep (a module needs a resource group).</summary>
+    public static (int ExitCode, string Output) Snapshot(string template, string? resourceGroup, params string[] parameterAssignments)
     {
         _ = Directory;
         var work = System.IO.Directory.CreateDirectory(Path.Combine(RepositoryRoot.Path, "out", "bicep", "tmp-" + Guid.NewGuid().ToString("N")[..12])).FullName;
         try
         {
-            var main = Path.GetRelativePath(work, Path.Combine(RepositoryRoot.Path, "infra", "bicep", "main.bicep")).Replace('\\', '/');
+            var templatePath = Path.GetRelativePath(work, Path.Combine(RepositoryRoot.Path, "infra", "bicep", template)).Replace('\\', '/');
             var file = Path.Combine(work, "case.bicepparam");
-            File.WriteAllLines(file, [$"using '{main}'", .. parameterAssignments]);
-            return Run(BicepPath,
-                ["snapshot", file, "--mode", "overwrite", "--tenant-id", "00000000-0000-0000-0000-0000000000ff", "--subscription-id", "00000000-0000-0000-0000-00000000000a", "--location", "westeurope"],
-                TimeSpan.FromMinutes(2));
+            File.WriteAllLines(file, [$"using '{templatePath}'", .. parameterAssignments]);
+            List<string> arguments = ["snapshot", file, "--mode", "overwrite", "--tenant-id", "00000000-0000-0000-0000-0000000000ff", "--subscription-id", "00000000-0000-0000-0000-00000000000a", "--location", "westeurope"];
+            if (resourceGroup is not null)
+            {
+                arguments.AddRange(["--resource-group", resourceGroup]);
+            }
+
+            return Run(BicepPath, arguments, TimeSpan.FromMinutes(2));
         }
         finally
         {

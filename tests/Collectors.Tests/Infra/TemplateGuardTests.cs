@@ -47,6 +47,26 @@ public sealed class TemplateGuardTests
         AssertRefused("'production' is not a subscription id", "param monitoredSubscriptionIds = '00000000-0000-0000-0000-00000000000b,production'");
     }
 
+    [TestMethod]
+    public void TheFunctionAppModuleRefusesSettingsThatFlexConsumptionRejectsOrThatItOwns()
+    {
+        string[] module =
+        [
+            "param name = 'func-guard'", "param planName = 'plan-guard'", "param location = 'westeurope'", "param identityName = 'id-guard'",
+            "param runtimeStorageName = 'stguard'", "param deploymentContainerName = 'app-package'", "param applicationInsightsName = 'appi-guard'",
+        ];
+
+        var accepted = BicepOutput.Snapshot("modules/functionApp.bicep", "rg-guard", [.. module, "param appSettings = { Evidence__Container: 'evidence' }"]);
+        Assert.AreEqual(0, accepted.ExitCode, accepted.Output);
+
+        foreach (var setting in new[] { "FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated'", "WEBSITE_TIME_ZONE: 'UTC'", "AzureWebJobsStorage: 'UseDevelopmentStorage=true'" })
+        {
+            var (exitCode, output) = BicepOutput.Snapshot("modules/functionApp.bicep", "rg-guard", [.. module, $"param appSettings = {{ {setting} }}"]);
+            Assert.AreNotEqual(0, exitCode, setting);
+            StringAssert.Contains(output, "reserved or not supported on Flex Consumption: " + setting[..setting.IndexOf(':', StringComparison.Ordinal)]);
+        }
+    }
+
     private static void AssertRefused(string reason, params string[] assignments)
     {
         var (exitCode, output) = BicepOutput.Snapshot([.. s_valid, .. assignments]);
