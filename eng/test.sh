@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs what it needs, builds with warnings as errors, starts Azurite, runs
-# `dotnet test Collectors.sln`, stops Azurite, and ends with one line "N passed, N failed[, N skipped]".
+# Runs every test: installs what it needs, compiles infra/bicep (eng/bicep.sh, unless it already ran
+# for this tree), builds with warnings as errors, starts Azurite, runs `dotnet test Collectors.sln`,
+# stops Azurite, and ends with one line "N passed, N failed[, N skipped]".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -8,6 +9,11 @@ source eng/prereqs.sh
 source eng/azurite.sh
 
 prereqs_install "$root"
+# The infrastructure tests read out/bicep/; a run of eng/bicep.sh that is newer than every file it
+# reads is reused (.ci/run calls it just before this script).
+if [ ! -f out/bicep/main.json ] || [ -n "$(find infra/bicep tests/Collectors.Tests/Infra/Parameters eng/bicep.sh -newer out/bicep/main.json -type f -print -quit)" ]; then
+  ./eng/bicep.sh
+fi
 echo "Building (warnings are errors; NU1603 only is exempt)…"
 dotnet build Collectors.sln --no-restore -warnaserror -warnnotaserror:NU1603 --verbosity quiet -nologo
 

@@ -1,0 +1,235 @@
+using System.Text.Json.Nodes;
+
+namespace Collectors.Tests.Infra;
+
+[TestClass]
+public sealed class LeastPrivilegeTemplateTests
+{
+    private const string SubscriptionScope = "subscription";
+
+    [TestMethod]
+    public void NoOwnerContributorUserAccessAdministratorOrBlobDataOwnerAppearsAnywhere()
+    {
+        var compiled = Deployments.Template.Root.ToJsonString();
+        foreach (var (id, name) in BuiltInRoles.Forbidden)
+        {
+            Assert.DoesNotContain(id, compiled, StringComparison.OrdinalIgnoreCase, $"{name} ({id}) is in out/bicep/main.json");
+        }
+
+        foreach (var snapshot in Deployments.Both)
+        {
+            var granted = snapshot.RoleAssignments.Select(a => a.RoleGuid.ToLowerInvariant()).ToList();
+            Assert.IsNotEmpty(granted);
+            foreach (var (id, name) in BuiltInRoles.Forbidden)
+            {
+                CollectionAssert.DoesNotContain(granted, id, $"{name} is assigned");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void TheAppIdentityHoldsExactlyTheStatedRolesAtTheNarrowestScopes()
+    {
+        var snapshot = Deployments.Defaults;
+        var writerRole = snapshot.Single("Microsoft.Authorization/roleDefinitions");
+
+        var actual = snapshot.AssignmentsOf(snapshot.AppIdentity)
+            .Select(a => $"{ScopeName(snapshot, a.Scope)} {RoleName(a.RoleGuid, writerRole)}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        string[] expected =
+        [
+            "application-insights Monitoring Metrics Publisher",
+            "evidence-account Collectors Evidence Writer",
+            "runtime-account Storage Blob Data Contributor",
+            "runtime-account Storage Queue Data Message Processor",
+            "runtime-account Storage Queue Data Message Sender",
+            "runtime-account Storage Queue Data Reader",
+            $"{SubscriptionScope} {Deployments.DeploymentSubscriptionId} Reader",
+            $"{SubscriptionScope} {Deployments.DeploymentSubscriptionId} Security Reader",
+        ];
+        CollectionAssert.AreEqual(expected.Order(StringComparer.Ordinal).ToList(), actual, string.Join(Environment.NewLine, actual));
+    }
+
+    [TestMethod]
+    public void TheEvidenceWriterRoleCanSetLegalHoldsAndRetentionButCanDeleteNothing()
+    {
+        var snapshot = Deployments.Defaults;
+        var role = snapshot.Single("Microsoft.Authorization/roleDefinitions");
+        var permissions = role.Properties["permissions"]!.AsArray().OfType<JsonObject>().ToList();
+        var actions = permissions.SelectMany(p => Strings(p["actions"])).ToList();
+        var dataActions = permissions.SelectMany(p => Strings(p["dataActions"])).ToList();
+
+        Assert.AreEqual("CustomRole", role.Properties["type"]!.GetValue<string>());
+        CollectionAssert.Contains(dataActions, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/immutableStorage/runAsSuperUser/action", "Set Blob Immutability Policy / legal hold (ABAC action table)");
+        CollectionAssert.Contains(actions, "Microsoft.Storage/storageAccounts/blobServices/containers/write", "Set Blob Legal Hold (REST permission table)");
+        CollectionAssert.Contains(dataActions, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write");
+        CollectionAssert.Contains(dataActions, "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read");
+        foreach (var action in actions.Concat(dataActions))
+        {
+            Assert.DoesNotContain("*", action, $"no wildcards: {action}");
+            Assert.DoesNotContain("delete", action, StringComparison.OrdinalIgnoreCase, $"the app never deletes: {action}");
+            Assert.DoesNotContain("roleAssignments", action, StringComparison.OrdinalIgnoreCase, action);
+        }
+
+        var resourceGroup = snapshot.Single("Microsoft.Resources/resourceGroups");
+        CollectionAssert.AreEqual(new[] { resourceGroup.Id }, Strings(role.Properties["assignableScopes"]).ToList());
+        var assignment = snapshot.RoleAssignments.Single(a => a.RoleDefinitionId.Equals(role.Id, StringComparison.OrdinalIgnoreCase));
+        Assert.AreEqual(snapshot.EvidenceAccount.Id, assignment.Scope, true, "assigned on the evidence account only, not the resource group");
+        Assert.IsTrue(DeploymentSnapshot.IsPrincipalOf(assignment, snapshot.AppIdentity));
+    }
+
+    [TestMethod]
+    public void EveryMonitoredSubscriptionGrantsTheAppReaderAndSecurityReaderOnly()
+    {
+        var snapshot = Deployments.Multi;
+        var bySubscription = snapshot.AssignmentsOf(snapshot.AppIdentity)
+            .Where(a => a.Scope.Count(c => c == '/') == 2)
+            .GroupBy(a => a.Scope.Split('/')[2])
+            .ToDictionary(g => g.Key, g => g.Select(a => a.RoleGuid).Order(StringComparer.Ordinal).ToList());
+
+        CollectionAssert.AreEquivalent(Deployments.MultiSubscriptionIds, bySubscription.Keys.ToList());
+        foreach (var (subscription, roles) in bySubscription)
+        {
+            CollectionAssert.AreEqual(new[] { BuiltInRoles.Reader, BuiltInRoles.SecurityReader }.Order(StringComparer.Ordinal).ToList(), roles, subscription);
+        }
+    }
+
+    [TestMethod]
+    public void EverySubscriptionRoleACollectorDeclaresIsGrantedOnEveryMonitoredSubscription()
+    {
+        var snapshot = Deployments.Multi;
+        var granted = snapshot.AssignmentsOf(snapshot.AppIdentity).Select(a => (a.Scope, a.RoleGuid)).ToHashSet();
+
+        foreach (var collector in CollectorMetadata.All())
+        {
+            foreach (var (scope, role) in collector.Permissions.Where(p => p.Scope == SubscriptionScope))
+            {
+                Assert.IsTrue(BuiltInRoles.ByName.TryGetValue(role, out var roleId), $"{collector.Folder}/collector.json needs '{role}' on each subscription: grant it in infra/bicep/modules/subscriptionReader.bicep and name it in BuiltInRoles.ByName.");
+                foreach (var subscription in Deployments.MultiSubscriptionIds)
+                {
+                    Assert.Contains(($"/subscriptions/{subscription}", roleId), granted, $"{collector.Folder} needs {role} on subscription {subscription}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void EveryRoleAssignmentIsNamedByGuidAndStatesItsPrincipalType()
+    {
+        foreach (var assignment in Deployments.Template.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var name = assignment.Body["name"]!.GetValue<string>();
+            Assert.StartsWith("[guid(", name, $"{assignment.ModulePath}: role assignment names are guid(scope, principal, role)");
+            Assert.IsNotNull(assignment.Properties["principalType"], $"{assignment.ModulePath}: {name} has no explicit principalType");
+        }
+
+        foreach (var snapshot in Deployments.Both)
+        {
+            foreach (var assignment in snapshot.RoleAssignments)
+            {
+                Assert.IsTrue(Guid.TryParse(assignment.Name, out _), assignment.Name);
+                CollectionAssert.Contains(new[] { "ServicePrincipal", "User", "Group" }, assignment.PrincipalType, assignment.Name);
+            }
+
+            var names = snapshot.RoleAssignments.Select(a => a.Name).ToList();
+            Assert.HasCount(names.Count, names.Distinct(StringComparer.OrdinalIgnoreCase).ToList(), "role assignment names collide");
+        }
+    }
+
+    [TestMethod]
+    public void EachTopicMaySendOnlyToItsOwnQueueAndWriteOnlyTheDeadLetterContainer()
+    {
+        var snapshot = Deployments.Defaults;
+        var runtime = snapshot.RuntimeAccount;
+        var topics = snapshot.OfType("Microsoft.EventGrid/topics").Concat(snapshot.OfType("Microsoft.EventGrid/systemTopics")).ToList();
+        Assert.HasCount(2, topics);
+
+        foreach (var topic in topics)
+        {
+            var subscription = snapshot.Resources.Single(r => r.Type.EndsWith("/eventSubscriptions", StringComparison.Ordinal) && r.Id.StartsWith(topic.Id + "/", StringComparison.OrdinalIgnoreCase));
+            var queue = subscription.Properties["deliveryWithResourceIdentity"]!["destination"]!["properties"]!["queueName"]!.GetValue<string>();
+            var container = subscription.Properties["deadLetterWithResourceIdentity"]!["deadLetterDestination"]!["properties"]!["blobContainerName"]!.GetValue<string>();
+
+            var actual = snapshot.AssignmentsOf(topic).Select(a => (a.Scope.ToLowerInvariant(), a.RoleGuid)).OrderBy(a => a.RoleGuid, StringComparer.Ordinal).ToList();
+            var expected = new[]
+            {
+                ($"{runtime.Id}/queueServices/default/queues/{queue}".ToLowerInvariant(), BuiltInRoles.StorageQueueDataMessageSender),
+                ($"{runtime.Id}/blobServices/default/containers/{container}".ToLowerInvariant(), BuiltInRoles.StorageBlobDataContributor),
+            }.OrderBy(a => a.Item2, StringComparer.Ordinal).ToList();
+            CollectionAssert.AreEqual(expected, actual, topic.Name);
+        }
+    }
+
+    [TestMethod]
+    public void TheDeployerGetsReadOnlyEvidenceAccessAndNothingWhenNoPrincipalIsGiven()
+    {
+        var defaults = Deployments.Defaults;
+        var deployer = defaults.RoleAssignments.Where(a => a.PrincipalId == "11111111-1111-1111-1111-111111111111").ToList();
+
+        Assert.HasCount(1, deployer);
+        Assert.AreEqual(BuiltInRoles.StorageBlobDataReader, deployer[0].RoleGuid);
+        Assert.AreEqual(defaults.EvidenceAccount.Id, deployer[0].Scope, true);
+        Assert.AreEqual("User", deployer[0].PrincipalType);
+
+        var multi = Deployments.Multi;
+        Assert.IsEmpty(multi.RoleAssignments.Where(a => a.RoleGuid == BuiltInRoles.StorageBlobDataReader).ToList());
+    }
+
+    [TestMethod]
+    public void DrEventPublishersMaySendEventsToTheDrTopicOnly()
+    {
+        var snapshot = Deployments.Multi;
+        var topic = snapshot.Single("Microsoft.EventGrid/topics");
+        var publisher = snapshot.RoleAssignments.Single(a => a.PrincipalId == "22222222-2222-2222-2222-222222222222");
+
+        Assert.AreEqual(BuiltInRoles.EventGridDataSender, publisher.RoleGuid);
+        Assert.AreEqual(topic.Id, publisher.Scope, true);
+        Assert.AreEqual("ServicePrincipal", publisher.PrincipalType);
+    }
+
+    private static IEnumerable<string> Strings(JsonNode? array) =>
+        array?.AsArray().Select(a => a!.GetValue<string>()) ?? [];
+
+    private static string ScopeName(DeploymentSnapshot snapshot, string scope)
+    {
+        if (scope.Equals(snapshot.EvidenceAccount.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            return "evidence-account";
+        }
+
+        if (scope.Equals(snapshot.RuntimeAccount.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            return "runtime-account";
+        }
+
+        if (scope.Equals(snapshot.Single("Microsoft.Insights/components").Id, StringComparison.OrdinalIgnoreCase))
+        {
+            return "application-insights";
+        }
+
+        var parts = scope.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts is ["subscriptions", var id] ? $"{SubscriptionScope} {id}" : scope;
+    }
+
+    private static string RoleName(string roleGuid, PredictedResource customRole)
+    {
+        if (roleGuid.Equals(customRole.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            return "Collectors Evidence Writer";
+        }
+
+        return roleGuid switch
+        {
+            BuiltInRoles.Reader => "Reader",
+            BuiltInRoles.SecurityReader => "Security Reader",
+            BuiltInRoles.StorageBlobDataContributor => "Storage Blob Data Contributor",
+            BuiltInRoles.StorageQueueDataReader => "Storage Queue Data Reader",
+            BuiltInRoles.StorageQueueDataMessageProcessor => "Storage Queue Data Message Processor",
+            BuiltInRoles.StorageQueueDataMessageSender => "Storage Queue Data Message Sender",
+            BuiltInRoles.MonitoringMetricsPublisher => "Monitoring Metrics Publisher",
+            _ => roleGuid,
+        };
+    }
+}

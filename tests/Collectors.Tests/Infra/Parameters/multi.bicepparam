@@ -1,0 +1,11 @@
+// Three monitored subscriptions, summary recipients and a DR-event publisher: the list-valued settings.
+using '../../../../infra/bicep/main.bicep'
+
+param environmentName = 'ci-multi'
+param location = 'westeurope'
+param principalId = ''
+param monitoredSubscriptionIds = '00000000-0000-0000-0000-00000000000a, 00000000-0000-0000-0000-00000000000b,00000000-0000-0000-0000-00000000000c'
+param summarySender = 'soc2-noreply@contoso.example'
+param summaryRecipients = 'security@contoso.example,cto@contoso.example'
+param drEventPublisherIds = '22222222-2222-2222-2222-222222222222'
+param evidenceImmutabilityState = 'Locked'

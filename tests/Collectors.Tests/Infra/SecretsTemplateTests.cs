@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Collectors.Tests.Infra;
+
+[TestClass]
+public sealed partial class SecretsTemplateTests
+{
+    [TestMethod]
+    public void TheTemplateNeverReadsAKeyOrMintsASas()
+    {
+        var compiled = Deployments.Template.Root.ToJsonString();
+
+        // listKeys, listAccountSas, listServiceSas, listConnectionStrings, list(...) and every other list* call.
+        var calls = ListFunctionCall().Matches(compiled).Select(m => m.Value).Distinct().ToList();
+        Assert.IsEmpty(calls, string.Join(", ", calls));
+        Assert.DoesNotContain("AccountKey=", compiled, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("SharedAccessSignature", compiled, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("InstrumentationKey=", compiled, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [TestMethod]
+    public void NoAppSettingCarriesAKeyOrAStorageConnectionString()
+    {
+        foreach (var snapshot in Deployments.Both)
+        {
+            foreach (var (key, value) in snapshot.AppSettings)
+            {
+                var text = value?.ToString() ?? string.Empty;
+                Assert.DoesNotContain("AccountKey", text, StringComparison.OrdinalIgnoreCase, key);
+                Assert.DoesNotContain("SharedAccessSignature", text, StringComparison.OrdinalIgnoreCase, key);
+                Assert.DoesNotContain("sig=", text, StringComparison.OrdinalIgnoreCase, key);
+                Assert.DoesNotContain("DefaultEndpointsProtocol", text, StringComparison.OrdinalIgnoreCase, key);
+                Assert.DoesNotContain("InstrumentationKey", text, StringComparison.OrdinalIgnoreCase, key);
+                Assert.IsFalse(ListFunctionCall().IsMatch(text), $"{key} calls a list* function");
+                if (key.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) || key.EndsWith("CONNECTION_STRING", StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.AreEqual("APPLICATIONINSIGHTS_CONNECTION_STRING", key, "the only connection string is App Insights', which carries no secret while local auth is off");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
+    public void TheApplicationInsightsConnectionStringIsUselessWithoutAnEntraToken()
+    {
+        var snapshot = Deployments.Defaults;
+        var component = snapshot.Single("Microsoft.Insights/components");
+        var settings = snapshot.AppSettings;
+
+        Assert.IsTrue(component.Properties["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.StartsWith($"[reference('{component.Id}'", settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+        var authentication = settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]!.GetValue<string>();
+        StringAssert.Contains(authentication, "Authorization=AAD");
+        StringAssert.Contains(authentication, $"reference('{snapshot.AppIdentity.Id}'");
+        StringAssert.Contains(authentication, ".clientId");
+        var publisher = snapshot.AssignmentsOf(snapshot.AppIdentity).Single(a => a.RoleGuid == BuiltInRoles.MonitoringMetricsPublisher);
+        Assert.AreEqual(component.Id, publisher.Scope, true);
+    }
+
+    [TestMethod]
+    public void NoOutputOrParameterLooksLikeASecret()
+    {
+        var templates = new List<JsonObject> { Deployments.Template.Root };
+        templates.AddRange(Deployments.Template.OfType("Microsoft.Resources/deployments").Select(d => d.Properties["template"]!.AsObject()));
+
+        foreach (var template in templates)
+        {
+            foreach (var (name, output) in template["outputs"]?.AsObject() ?? [])
+            {
+                Assert.IsFalse(SecretName().IsMatch(name), $"output '{name}' is named like a secret");
+                Assert.IsFalse(ListFunctionCall().IsMatch(output?.ToJsonString() ?? string.Empty), $"output '{name}' calls a list* function");
+                Assert.AreNotEqual("securestring", output?["type"]?.GetValue<string>(), true, name);
+            }
+        }
+
+        foreach (var (name, parameter) in Deployments.Template.Parameters)
+        {
+            Assert.IsFalse(SecretName().IsMatch(name), $"parameter '{name}' is named like a secret: the suite takes none");
+            Assert.AreNotEqual("securestring", parameter?["type"]?.GetValue<string>(), true, name);
+        }
+    }
+
+    [GeneratedRegex(@"\blist[A-Za-z]*\(", RegexOptions.IgnoreCase)]
+    private static partial Regex ListFunctionCall();
+
+    [GeneratedRegex("key|secret|password|connectionstring|sas", RegexOptions.IgnoreCase)]
+    private static partial Regex SecretName();
+}
