@@ -75,6 +75,9 @@ param logRetentionDays int = 365
 @description('Comma-separated ids of the subscriptions to collect from; empty means the deployment subscription. The app gets Reader and Security Reader on each.')
 param monitoredSubscriptionIds string = ''
 
+@description('Comma-separated object ids, app ids or UPNs of the identities allowed to change resources (your deployment pipelines): Collectors__ActivityLog__ApprovedDeployers__0..N. Changes by anyone else are reported as out-of-band (CC8.1).')
+param approvedDeployerIds string = ''
+
 @description('Azure__Cloud for the app; empty derives it from the cloud being deployed to.')
 @allowed([
   ''
@@ -174,6 +177,7 @@ var checkedSubscriptionIds = [
 ]
 
 var recipients = splitList(summaryRecipients)
+var approvedDeployers = splitList(approvedDeployerIds)
 var checkedSummarySender = empty(recipients) || !empty(summarySender)
   ? summarySender
   : fail('summaryRecipients is set but summarySender is empty: the daily summary needs a sender mailbox (SUMMARY_SENDER).')
@@ -216,6 +220,7 @@ var appSettings = union(
     POLICY_EVENTS_QUEUE: checkedQueues[1]
   },
   toObject(range(0, length(checkedSubscriptionIds)), i => 'Collectors__ActivityLog__Subscriptions__${i}', i => checkedSubscriptionIds[i]),
+  toObject(range(0, length(approvedDeployers)), i => 'Collectors__ActivityLog__ApprovedDeployers__${i}', i => approvedDeployers[i]),
   empty(checkedSummarySender) ? {} : { Summary__Sender: checkedSummarySender },
   toObject(range(0, length(recipients)), i => 'Summary__Recipients__${i}', i => recipients[i])
 )

@@ -133,6 +133,10 @@ public sealed class FunctionAppTemplateTests
         Assert.AreEqual("security@contoso.example", multi["Summary__Recipients__0"]!.GetValue<string>());
         Assert.AreEqual("cto@contoso.example", multi["Summary__Recipients__1"]!.GetValue<string>());
         Assert.IsFalse(multi.ContainsKey("Summary__Recipients__2"));
+        Assert.IsFalse(defaults.ContainsKey("Collectors__ActivityLog__ApprovedDeployers__0"));
+        Assert.AreEqual("7c2f4e1a-3b5d-4a9e-8f06-1d2c3b4a5e60", multi["Collectors__ActivityLog__ApprovedDeployers__0"]!.GetValue<string>());
+        Assert.AreEqual("a1b2c3d4-0000-4e5f-8a9b-0c1d2e3f4a5b", multi["Collectors__ActivityLog__ApprovedDeployers__1"]!.GetValue<string>());
+        Assert.IsFalse(multi.ContainsKey("Collectors__ActivityLog__ApprovedDeployers__2"));
     }
 
     [TestMethod]
