@@ -3,6 +3,7 @@ using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Evidence;
+using Collectors.Graph;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -60,6 +61,7 @@ public static class CollectorsHostBuilderExtensions
 
         // One line per collector.
         services.AddActivityLogCollector();
+        services.AddEntraCollectors();
         return builder;
     }
 }

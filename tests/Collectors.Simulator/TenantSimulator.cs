@@ -43,6 +43,15 @@ public sealed record SimulatorOptions
 
     /// <summary>Enforce ARM's read token bucket (250, refill 25/s per subscription and principal).</summary>
     public bool ArmTokenBucket { get; init; } = true;
+
+    public Graph.GraphScenarioOptions Graph { get; init; } = new();
+
+    /// <summary>Graph reporting limit: requests per window per app (5 per 10 s in Azure; scale the window down in tests; 0 turns it off).</summary>
+    public int GraphRequestsPerWindow { get; init; } = 5;
+
+    public TimeSpan GraphThrottleWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    public Graph.GraphRefusal GraphRefusal { get; init; }
 }
 
 /// <summary>
@@ -73,6 +82,10 @@ public sealed class TenantSimulator : IAsyncDisposable
 
     public FaultInjector Faults { get; }
 
+    public Graph.GraphScenario Graph { get; private init; } = null!;
+
+    public Graph.GraphThrottle GraphThrottle { get; private init; } = null!;
+
     /// <summary>Requests served and the time spent producing them (for benchmarks: simulator vs collector share).</summary>
     public SimulatorStats Stats { get; private init; } = new();
 
@@ -84,6 +97,8 @@ public sealed class TenantSimulator : IAsyncDisposable
         var certificate = SimulatorCertificate.Create(certificatePath);
         var bucket = new TokenBucket(250, 25, TimeProvider.System);
         var stats = new SimulatorStats();
+        var graph = new Collectors.Simulator.Graph.GraphScenario(options.Graph);
+        var graphThrottle = new Collectors.Simulator.Graph.GraphThrottle(options.GraphRequestsPerWindow, options.GraphThrottleWindow);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -100,10 +115,18 @@ public sealed class TenantSimulator : IAsyncDisposable
                 return;
             }
 
+            context.Items["collectors.principal"] = Principal(authorization);
             var fault = faults.Draw();
             switch (fault)
             {
                 case Fault.Throttle:
+                    if (context.Request.Path.StartsWithSegments("/v1.0") || context.Request.Path.StartsWithSegments("/beta"))
+                    {
+                        FaultInjector.SetRetryAfter(context.Response, faults.Profile.RetryAfter, fractional: true);
+                        await Collectors.Simulator.Graph.GraphEndpoints.WriteErrorAsync(context, 429, "TooManyRequests", "Please retry again later.");
+                        return;
+                    }
+
                     FaultInjector.SetRetryAfter(context.Response, faults.Profile.RetryAfter);
                     await ArmErrors.WriteAsync(context, 429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:00:05. For more information, see https://aka.ms/arm-throttling.");
                     return;
@@ -146,12 +169,20 @@ public sealed class TenantSimulator : IAsyncDisposable
         app.MapGet("/subscriptions", context => SubscriptionsEndpoint.HandleAsync(context, scenario));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values", (HttpContext context, string subscriptionId) =>
             ActivityLogEndpoint.HandleAsync(context, subscriptionId, scenario, options.Time, options.ActivityLogPageSize));
+        foreach (var version in new[] { "v1.0", "beta" })
+        {
+            foreach (var kind in new[] { Collectors.Simulator.Graph.GraphScenario.SignIns, Collectors.Simulator.Graph.GraphScenario.DirectoryAudits })
+            {
+                app.MapGet($"/{version}/auditLogs/{kind}", context => Collectors.Simulator.Graph.GraphEndpoints.HandleAsync(context, version, kind, graph, graphThrottle, options.Time, options.GraphRefusal));
+            }
+        }
+
         app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats };
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle };
     }
 
     public async ValueTask DisposeAsync()

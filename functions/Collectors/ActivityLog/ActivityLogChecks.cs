@@ -98,7 +98,7 @@ public sealed class ActivityLogChecks
         if (failed > 0)
         {
             var top = failedByCaller.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(5).ToList();
-            findings.Add(new Finding(FailedOperations, "CC7.2", Severity.Low, "Failed management operations",
+            findings.Add(new Finding(FailedOperations, "CC7.2", Severity.Info, "Failed management operations",
                 string.Create(CultureInfo.InvariantCulture, $"{failed} failed operation(s); top callers: {string.Join(", ", top.Select(p => $"{p.Key} ({p.Value})"))}"),
                 stream, firstFailedManifest, null, null,
                 new Dictionary<string, string>

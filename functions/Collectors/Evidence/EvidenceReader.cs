@@ -22,6 +22,8 @@ public readonly record struct EvidenceRecord(string Manifest, long Line, ReadOnl
 /// </summary>
 public sealed class EvidenceReader(BlobContainerClient evidence)
 {
+    public BlobContainerClient Container => evidence;
+
     /// <summary>The manifests of a stream whose window overlaps [from, to), in window order.</summary>
     public async IAsyncEnumerable<CommittedManifest> ManifestsAsync(EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

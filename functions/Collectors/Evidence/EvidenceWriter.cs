@@ -56,13 +56,22 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     public async Task<bool> IsCommittedAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
         await store.Connection.Evidence.GetBlobClient(EvidencePaths.Manifest(stream, window)).ExistsAsync(cancellationToken).ConfigureAwait(false);
 
-    public async Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, CancellationToken cancellationToken)
+    public Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, CancellationToken cancellationToken) =>
+        CommitAsync(batch, EvidencePaths.Manifest(batch.Stream, batch.Window), "window", supplements: null, source, cancellationToken);
+
+    /// <summary>
+    /// Commits late records of an already committed window as supplement number <paramref name="number"/>
+    /// (from 1), linked to the original manifest, which is never touched.
+    /// </summary>
+    public Task<CommitResult> CommitSupplementAsync(EvidenceBatch batch, ManifestLink original, int number, RecordSource source, CancellationToken cancellationToken) =>
+        CommitAsync(batch, EvidencePaths.SupplementManifest(batch.Stream, batch.Window, number), "supplement", original, source, cancellationToken);
+
+    private async Task<CommitResult> CommitAsync(EvidenceBatch batch, string manifestName, string kind, ManifestLink? supplements, RecordSource source, CancellationToken cancellationToken)
     {
         var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var stream = batch.Stream;
         var window = batch.Window;
-        var manifestName = EvidencePaths.Manifest(stream, window);
-        if (await IsCommittedAsync(stream, window, cancellationToken).ConfigureAwait(false))
+        if (await store.Connection.Evidence.GetBlobClient(manifestName).ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
             return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
@@ -80,7 +89,8 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
             contentCommitted = true;
             var manifest = new EvidenceManifest
             {
-                Kind = "window",
+                Kind = kind,
+                Supplements = supplements,
                 Collector = batch.Collector,
                 Criteria = batch.Criteria,
                 Stream = stream.Name,
@@ -246,7 +256,9 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         // From here on the window is committed whatever happens to the checkpoint (a stale one settles on the next read).
         try
         {
-            var next = checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End : checkpoint.NextWindowStart;
+            var next = manifest.Kind != "window" ? checkpoint.NextWindowStart
+                : checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End
+                : checkpoint.NextWindowStart;
             await streamLock.WriteAsync(checkpoint with { Head = link, Pending = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex)

@@ -2,6 +2,8 @@ namespace Collectors.Findings;
 
 public enum Severity
 {
+    /// <summary>A population or a count for the record (e.g. users created); never fails a control by itself.</summary>
+    Info,
     Low,
     Medium,
     High,

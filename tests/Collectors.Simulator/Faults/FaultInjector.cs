@@ -62,8 +62,15 @@ public sealed class FaultInjector(FaultProfile profile, int seed)
     }
 
     /// <summary>Writes a 429 the way ARM does: Retry-After in seconds (and retry-after-ms for sub-second test profiles).</summary>
-    public static void SetRetryAfter(HttpResponse response, TimeSpan retryAfter)
+    public static void SetRetryAfter(HttpResponse response, TimeSpan retryAfter, bool fractional = false)
     {
+        if (fractional)
+        {
+            // Graph sometimes sends fractional seconds (Retry-After: 2.128 in Microsoft's published sample).
+            response.Headers.RetryAfter = Math.Max(0.001, retryAfter.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
+            return;
+        }
+
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         if (retryAfter < TimeSpan.FromSeconds(1))
         {
