@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks against a real Azurite (and, for activity-log, the tenant simulator in its own process).
-# Usage: eng/bench.sh writer|activity-log [counts…]   (default counts: 100000 1000000)
+# Usage: eng/bench.sh writer|activity-log|entra-signins [counts…]   (default counts: 100000 1000000)
 # Each case runs in a fresh process (Release build), so its peak working set is its own.
 # Figures are printed as key=value lines; docs/benchmarks.md records and explains them.
 set -euo pipefail
@@ -49,8 +49,26 @@ case "$scenario" in
       kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
     done
     ;;
+  entra-signins)
+    # counts are sign-ins per day; each runs twice: at Graph's real limit (5 per 10 s) and unpaced.
+    dotnet build tests/Collectors.Simulator -c Release --no-restore -warnaserror -warnnotaserror:NU1603 --verbosity quiet -nologo
+    start="$(date -u -d '2 days ago' +%Y-%m-%d)"
+    for n in "${counts[@]}"; do
+      for mode in "5 10" "0 10"; do
+        set -- $mode
+        port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+        dotnet tests/Collectors.Simulator/bin/Release/net10.0/Collectors.Simulator.dll \
+          --port "$port" --seed 42 --subscriptions 1 --days 1 --start "$start" --signins-per-hour $(( (n + 23) / 24 )) \
+          --graph-limit "$1" --graph-window-seconds "$2" --cert "$work/sim.pem" >"$work/sim.log" 2>&1 &
+        sim_pid=$!
+        for _ in $(seq 1 100); do grep -q "listening" "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
+        dotnet "$bench" entra-signins --simulator "https://127.0.0.1:$port/" --cert "$work/sim.pem" --start "$start" --limit "$1" --window "$2"
+        kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
+      done
+    done
+    ;;
   *)
-    echo "usage: eng/bench.sh writer|activity-log [counts…]" >&2
+    echo "usage: eng/bench.sh writer|activity-log|entra-signins [counts…]" >&2
     exit 2
     ;;
 esac

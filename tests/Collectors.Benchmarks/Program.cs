@@ -31,6 +31,7 @@ try
     {
         "writer" => await WriterAsync(),
         "activity-log" => await ActivityLogAsync(),
+        "entra-signins" => await EntraSignInsAsync(),
         _ => Usage(),
     };
 }
@@ -42,7 +43,7 @@ finally
 
 int Usage()
 {
-    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log.");
+    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins.");
     return 2;
 }
 
@@ -109,6 +110,52 @@ async Task<int> ActivityLogAsync()
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"activity-log subscriptions={subscriptions.Count} windows={run.Results.Count} failed={run.Failed} events={run.Records} requests={after.Requests - before.Requests} seconds={seconds:F2} events_per_s={run.Records / seconds:F0} " +
         $"simulator_busy_seconds={simulatorSeconds:F2} simulator_share={simulatorSeconds / seconds:P0} peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0}"));
+    return run.Failed == 0 ? 0 : 1;
+}
+
+// One day of interactive sign-ins through the Graph SDK client, paced at --limit requests per --window seconds
+// (0 = unpaced). Efficiency = collection time ÷ (pages × window ÷ limit): 1.0 is the pacing minimum.
+async Task<int> EntraSignInsAsync()
+{
+    var simulator = new Uri(arguments["simulator"]);
+    var limit = int.Parse(arguments.GetValueOrDefault("limit", "5"), CultureInfo.InvariantCulture);
+    var windowSeconds = double.Parse(arguments.GetValueOrDefault("window", "10"), CultureInfo.InvariantCulture);
+    var azure = new AzureOptions
+    {
+        Credential = CredentialKind.Simulator,
+        ResourceManagerEndpoint = simulator,
+        GraphEndpoint = simulator,
+        AdditionalTrustedCertificate = arguments["cert"],
+    };
+    var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    var pacer = new Collectors.Graph.ReportingPacer(limit, TimeSpan.FromSeconds(windowSeconds), TimeProvider.System);
+    var client = new Collectors.Graph.GraphReportingClient(azure, new SimulatorCredential(), pacer, NullLogger<Collectors.Graph.GraphReportingClient>.Instance);
+    var options = new Collectors.Graph.AuditLogOptions();
+    var collector = new Collectors.Graph.AuditLogCollector(
+        Collectors.EntraSignIns.EntraSignInsCollector.Sources(options), options, client, writer, new EvidenceReader(connection.Evidence),
+        new Collectors.Graph.SweepLedger(connection.State!), new SimulatorCredential(), new Uri("https://graph.microsoft.com/"), TimeProvider.System,
+        NullLogger.Instance);
+    using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
+    var before = await SimulatorStatsAsync(http, simulator);
+    process.Refresh();
+    var baseline = process.WorkingSet64;
+    var clock = Stopwatch.StartNew();
+    var run = await collector.BackfillAsync(day, day.AddDays(1), null, CancellationToken.None);
+    var seconds = clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    var peak = process.PeakWorkingSet64;
+    var after = await SimulatorStatsAsync(http, simulator);
+    var pages = 0;
+    await foreach (var manifest in new EvidenceReader(connection.Evidence).ManifestsAsync(Collectors.EntraSignIns.EntraSignInsCollector.Sources(options)[0].StreamFor(SimulatorCredential.TenantId), day, day.AddDays(1), CancellationToken.None))
+    {
+        pages += manifest.Manifest.Source.Pages;
+    }
+
+    var minimum = limit <= 0 ? double.NaN : pages * windowSeconds / limit;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"entra-signins limit={limit}/{windowSeconds}s windows={run.Results.Count} failed={run.Failed} records={run.Records} pages={pages} requests={after.Requests - before.Requests} throttled_by_pacer={pacer.Throttled} " +
+        $"seconds={seconds:F1} pacing_minimum_seconds={minimum:F1} efficiency={seconds / minimum:F3} records_per_s={run.Records / seconds:F0} peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0}"));
     return run.Failed == 0 ? 0 : 1;
 }
 

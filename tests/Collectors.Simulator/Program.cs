@@ -5,12 +5,13 @@ using Collectors.Simulator.Scenario;
 
 // dotnet run --project tests/Collectors.Simulator -- --port 8443 --seed 42 [--subscriptions 3] [--events-per-hour 100]
 //   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--page-size 200]
+//   [--signins-per-hour 100] [--audits-per-hour 10] [--graph-limit 5] [--graph-window-seconds 10]
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds");
         return 2;
     }
 
@@ -27,6 +28,8 @@ try
         CertificatePath = options.GetValueOrDefault("cert") is { } cert ? Path.GetFullPath(cert) : null,
         ArmTokenBucket = bool.Parse(options.GetValueOrDefault("arm-token-bucket", "true")),
         ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
+        GraphRequestsPerWindow = int.Parse(options.GetValueOrDefault("graph-limit", "5"), CultureInfo.InvariantCulture),
+        GraphThrottleWindow = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("graph-window-seconds", "10"), CultureInfo.InvariantCulture)),
         Scenario = new ScenarioOptions
         {
             Seed = int.Parse(options.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
@@ -37,6 +40,17 @@ try
                 : new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-2), TimeSpan.Zero),
             Days = int.Parse(options.GetValueOrDefault("days", "2"), CultureInfo.InvariantCulture),
             EvidenceAccountName = options.GetValueOrDefault("evidence-account", "stevidencesim"),
+        },
+    };
+    simulatorOptions = simulatorOptions with
+    {
+        Graph = new Collectors.Simulator.Graph.GraphScenarioOptions
+        {
+            Seed = simulatorOptions.Scenario.Seed,
+            DataStart = simulatorOptions.Scenario.DataStart,
+            Days = simulatorOptions.Scenario.Days,
+            SignInsPerHour = int.Parse(options.GetValueOrDefault("signins-per-hour", "100"), CultureInfo.InvariantCulture),
+            DirectoryAuditsPerHour = int.Parse(options.GetValueOrDefault("audits-per-hour", "10"), CultureInfo.InvariantCulture),
         },
     };
 
