@@ -4,6 +4,7 @@ using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Evidence;
 using Collectors.Graph;
+using Collectors.Summary;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,8 @@ public static class CollectorsHostBuilderExtensions
         // One line per collector.
         services.AddActivityLogCollector();
         services.AddEntraCollectors();
+
+        services.AddDailySummary();
         return builder;
     }
 }

@@ -11,7 +11,7 @@ for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds --mail-dir");
         return 2;
     }
 
@@ -26,6 +26,7 @@ try
         Port = int.Parse(options.GetValueOrDefault("port", "0"), CultureInfo.InvariantCulture),
         Faults = faults,
         CertificatePath = options.GetValueOrDefault("cert") is { } cert ? Path.GetFullPath(cert) : null,
+        MailDirectory = options.GetValueOrDefault("mail-dir") is { } mailDir ? Path.GetFullPath(mailDir) : null,
         ArmTokenBucket = bool.Parse(options.GetValueOrDefault("arm-token-bucket", "true")),
         ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
         GraphRequestsPerWindow = int.Parse(options.GetValueOrDefault("graph-limit", "5"), CultureInfo.InvariantCulture),
@@ -59,6 +60,7 @@ try
     Console.WriteLine($"Certificate (PEM): {simulator.CertificatePath}");
     Console.WriteLine($"Subscriptions: {string.Join(", ", simulator.Scenario.SubscriptionIds)}");
     Console.WriteLine($"Data: {simulator.Scenario.Options.DataStart:O} for {simulator.Scenario.Options.Days} day(s); planted violations: {simulator.Scenario.Violations.Count}");
+    Console.WriteLine($"Mail sent through it is written to: {simulator.Mail.Directory}");
     Console.WriteLine("Point the suite at it with:");
     Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath}");
     Console.WriteLine("Press Ctrl+C to stop.");

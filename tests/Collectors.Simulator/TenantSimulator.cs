@@ -52,6 +52,12 @@ public sealed record SimulatorOptions
     public TimeSpan GraphThrottleWindow { get; init; } = TimeSpan.FromSeconds(10);
 
     public Graph.GraphRefusal GraphRefusal { get; init; }
+
+    /// <summary>Where sendMail writes each message (JSON and HTML); a temporary folder when null.</summary>
+    public string? MailDirectory { get; init; }
+
+    /// <summary>Answer sendMail with 403 ErrorAccessDenied (Mail.Send not granted for the sender).</summary>
+    public bool RefuseMail { get; init; }
 }
 
 /// <summary>
@@ -86,6 +92,8 @@ public sealed class TenantSimulator : IAsyncDisposable
 
     public Graph.GraphThrottle GraphThrottle { get; private init; } = null!;
 
+    public Graph.MailEndpoint Mail { get; private init; } = null!;
+
     /// <summary>Requests served and the time spent producing them (for benchmarks: simulator vs collector share).</summary>
     public SimulatorStats Stats { get; private init; } = new();
 
@@ -99,6 +107,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         var stats = new SimulatorStats();
         var graph = new Collectors.Simulator.Graph.GraphScenario(options.Graph);
         var graphThrottle = new Collectors.Simulator.Graph.GraphThrottle(options.GraphRequestsPerWindow, options.GraphThrottleWindow);
+        var mail = new Collectors.Simulator.Graph.MailEndpoint(options.MailDirectory ?? Path.Combine(Path.GetDirectoryName(certificatePath)!, "mail"), options.RefuseMail);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -177,12 +186,14 @@ public sealed class TenantSimulator : IAsyncDisposable
             }
         }
 
+        app.MapPost("/v1.0/users/{sender}/sendMail", (HttpContext context, string sender) => mail.HandleAsync(context, sender));
+
         app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle };
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail };
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,7 @@ public static class ActivityLogServiceCollectionExtensions
             var evidence = sp.GetRequiredService<IOptions<EvidenceOptions>>().Value;
             return new ActivityLogChecks(options.ApprovedDeployers, options.EvidenceStorageAccountName ?? AccountNameOf(evidence.BlobServiceUri));
         });
+        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.RecordChecks(ActivityLogCollector.Id, (stream, records, ct) => sp.GetRequiredService<ActivityLogChecks>().EvaluateAsync(stream, records, ct)));
         return services;
     }
 

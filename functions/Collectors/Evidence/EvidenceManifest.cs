@@ -44,7 +44,15 @@ public sealed record EvidenceManifest
     public required ManifestImmutability Immutability { get; init; }
 
     public required string RunId { get; init; }
+
+    /// <summary>Other write-once blobs committed with this manifest (e.g. the daily summary's HTML report).</summary>
+    public IReadOnlyList<ManifestAttachment>? Attachments { get; init; }
 }
+
+public sealed record ManifestAttachment(string Blob, string ContentType, long Bytes, string Sha256);
+
+/// <summary>A document to store write-once beside a window's content; its name ends with <see cref="Suffix"/>.</summary>
+public sealed record EvidenceAttachment(string Suffix, string ContentType, BinaryData Data);
 
 public sealed record ManifestWindow(DateTimeOffset Start, DateTimeOffset End);
 

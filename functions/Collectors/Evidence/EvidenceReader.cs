@@ -119,6 +119,18 @@ public sealed class EvidenceReader(BlobContainerClient evidence)
         }
     }
 
+    /// <summary>Every record of every manifest (windows and supplements) of a stream overlapping [from, to).</summary>
+    public async IAsyncEnumerable<EvidenceRecord> RecordsInRangeAsync(EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var manifest in ManifestsAsync(stream, from, to, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var record in RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
+            {
+                yield return record;
+            }
+        }
+    }
+
     /// <summary>Reads one top-level string property of a record without building a document.</summary>
     public static string? ReadString(ReadOnlySpan<byte> json, string property)
     {

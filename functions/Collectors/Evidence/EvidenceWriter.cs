@@ -59,6 +59,10 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     public Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, CancellationToken cancellationToken) =>
         CommitAsync(batch, EvidencePaths.Manifest(batch.Stream, batch.Window), "window", supplements: null, source, cancellationToken);
 
+    /// <summary>Commits a window whose manifest also covers other documents (stored write-once, hashed in the manifest).</summary>
+    public Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, IReadOnlyList<EvidenceAttachment> attachments, CancellationToken cancellationToken) =>
+        CommitAsync(batch, EvidencePaths.Manifest(batch.Stream, batch.Window), "window", supplements: null, source, cancellationToken, attachments);
+
     /// <summary>
     /// Commits late records of an already committed window as supplement number <paramref name="number"/>
     /// (from 1), linked to the original manifest, which is never touched.
@@ -66,7 +70,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     public Task<CommitResult> CommitSupplementAsync(EvidenceBatch batch, ManifestLink original, int number, RecordSource source, CancellationToken cancellationToken) =>
         CommitAsync(batch, EvidencePaths.SupplementManifest(batch.Stream, batch.Window, number), "supplement", original, source, cancellationToken);
 
-    private async Task<CommitResult> CommitAsync(EvidenceBatch batch, string manifestName, string kind, ManifestLink? supplements, RecordSource source, CancellationToken cancellationToken)
+    private async Task<CommitResult> CommitAsync(EvidenceBatch batch, string manifestName, string kind, ManifestLink? supplements, RecordSource source, CancellationToken cancellationToken, IReadOnlyList<EvidenceAttachment>? attachments = null)
     {
         var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var stream = batch.Stream;
@@ -87,6 +91,21 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         {
             var content = await WriteContentAsync(contentName, source, log, readiness, records, cancellationToken).ConfigureAwait(false);
             contentCommitted = true;
+            var stored = new List<ManifestAttachment>();
+            foreach (var attachment in attachments ?? [])
+            {
+                var name = $"{EvidencePaths.Folder(stream, window)}/{EvidencePaths.Stem(window)}.{runId}.{attachment.Suffix}";
+                var upload = new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders { ContentType = attachment.ContentType },
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    LegalHold = readiness.ImmutabilityEnforced && store.Options.LegalHold ? true : null,
+                };
+                await store.Connection.Evidence.GetBlobClient(name).UploadAsync(attachment.Data, upload, cancellationToken).ConfigureAwait(false);
+                var bytes = attachment.Data.ToMemory();
+                stored.Add(new ManifestAttachment(name, attachment.ContentType, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes.Span))));
+            }
+
             var manifest = new EvidenceManifest
             {
                 Kind = kind,
@@ -105,6 +124,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
                 Identity = readiness.Identity,
                 Immutability = content.Immutability,
                 RunId = runId,
+                Attachments = stored.Count == 0 ? null : stored,
             };
 
             return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,8 @@ public static class EntraServiceCollectionExtensions
             ?? throw new EvidenceStoreConfigurationException("The late-arrival sweep needs the state container; a container SAS connection is read-only.")));
         services.AddSingleton(sp => new EntraSignInsCollector(Create(sp, SignInsSection, EntraSignInsCollector.Sources)));
         services.AddSingleton(sp => new EntraDirectoryAuditsCollector(Create(sp, DirectoryAuditsSection, _ => [EntraDirectoryAuditsCollector.Source])));
+        services.AddSingleton<Catalog.ICollectorChecks>(new Catalog.RecordChecks(EntraSignInsCollector.Id, (stream, records, ct) => new SignInChecks().EvaluateAsync(stream, records, ct)));
+        services.AddSingleton<Catalog.ICollectorChecks>(new Catalog.RecordChecks(EntraDirectoryAuditsCollector.Id, (stream, records, ct) => new DirectoryAuditChecks().EvaluateAsync(stream, records, ct)));
         return services;
     }
 

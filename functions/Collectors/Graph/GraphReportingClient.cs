@@ -38,8 +38,16 @@ public sealed partial class GraphReportingClient
         _pageRetries = Math.Max(0, options.Retry.MalformedPageRetries + 3);
         _backoff = TimeSpan.FromSeconds(options.Retry.DelaySeconds);
 
+        _graph = CreateGraphClient(options, credential, pacer.CreateHandler());
+    }
+
+    /// <summary>A Graph SDK client for the configured cloud, endpoint and trust, its retries set from Azure:Retry, with optional innermost handlers.</summary>
+    public static GraphServiceClient CreateGraphClient(AzureOptions options, TokenCredential credential, params DelegatingHandler[] innermost)
+    {
+        var endpoint = options.ResolveGraphEndpoint();
         var handlers = GraphClientFactory.CreateDefaultHandlers(new GraphClientOptions()).ToList();
         var retry = handlers.FindIndex(h => h is RetryHandler);
+
         // Kiota's delay is whole seconds; a sub-second configured delay (tests) means retry at once and let the page loop back off.
         var retryOption = new RetryHandlerOption { MaxRetry = Math.Clamp(options.Retry.MaxRetries, 0, 10), Delay = options.Retry.DelaySeconds < 1 ? 0 : Math.Clamp((int)Math.Ceiling(options.Retry.DelaySeconds), 1, 180) };
         if (retry >= 0)
@@ -47,15 +55,14 @@ public sealed partial class GraphReportingClient
             handlers[retry] = new RetryHandler(retryOption);
         }
 
-        // Innermost: every attempt, retries included, waits its turn under the reporting limit.
-        handlers.Add(pacer.CreateHandler());
+        handlers.AddRange(innermost);
         var httpClient = GraphClientFactory.Create(handlers, finalHandler: TrustedTransport.CreateHandler(options.AdditionalTrustedCertificate));
         httpClient.Timeout = TimeSpan.FromSeconds(Math.Max(30, options.Retry.NetworkTimeoutSeconds));
 
         // Kiota sends the token only to allowed hosts: name the configured one (sovereign cloud, simulator).
         var scope = $"{options.ResolveCloud().Graph.GetLeftPart(UriPartial.Authority)}/.default";
-        var authentication = new AzureIdentityAuthenticationProvider(credential, [Endpoint.Host], null, true, [scope]);
-        _graph = new GraphServiceClient(httpClient, authentication, new Uri(Endpoint, "v1.0").ToString());
+        var authentication = new AzureIdentityAuthenticationProvider(credential, [endpoint.Host], null, true, [scope]);
+        return new GraphServiceClient(httpClient, authentication, new Uri(endpoint, "v1.0").ToString());
     }
 
     public Uri Endpoint { get; }

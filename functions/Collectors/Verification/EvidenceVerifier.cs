@@ -74,6 +74,11 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
 
             loaded[item.Name] = manifest;
             var measured = await CheckContentAsync(item.Stream, item.Name, manifest.Manifest.Content, problems, ct).ConfigureAwait(false);
+            foreach (var attachment in manifest.Manifest.Attachments ?? [])
+            {
+                await CheckAttachmentAsync(item.Stream, item.Name, attachment, problems, ct).ConfigureAwait(false);
+            }
+
             Interlocked.Add(ref records, measured.Records);
             Interlocked.Add(ref bytes, measured.Bytes);
             progress?.Report(Interlocked.Increment(ref checkedCount));
@@ -252,6 +257,23 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         }
 
         return new Measured(lines, hashing.BytesRead);
+    }
+
+    private async Task CheckAttachmentAsync(EvidenceStream stream, string manifestName, ManifestAttachment attachment, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = (await evidence.GetBlobClient(attachment.Blob).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
+            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
+            if (sha != attachment.Sha256 || bytes.Length != attachment.Bytes)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ContentHashMismatch, stream.Name, attachment.Blob, $"Attachment is {bytes.Length} bytes with SHA-256 {sha}; {manifestName} records {attachment.Bytes} bytes with {attachment.Sha256}."));
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            problems.Add(new IntegrityProblem(ProblemKinds.ContentMissing, stream.Name, attachment.Blob, $"Attachment named by {manifestName} does not exist."));
+        }
     }
 
     private async Task CheckChainAsync(EvidenceStream stream, List<LoadedManifest> manifests, bool unfiltered, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)

@@ -1,0 +1,286 @@
+using System.Globalization;
+using Azure.Storage.Blobs.Models;
+using Collectors.Catalog;
+using Collectors.Evidence;
+using Collectors.Findings;
+
+namespace Collectors.Summary;
+
+/// <summary>
+/// Builds the summary of one UTC day from the evidence itself: coverage per stream (expected, committed,
+/// late, missing windows; error records; staleness; immutability), findings of every collector's
+/// checks, a PASS/FAIL/ERROR per criterion (never PASS by default), and drift against the day before.
+/// </summary>
+public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog catalog, IEnumerable<ICollectorChecks> checks, bool emulator, TimeProvider time)
+{
+    /// <summary>Stream prefixes that are not collector evidence.</summary>
+    public const string SummariesCollector = "summaries";
+
+    public async Task<DailySummary> BuildAsync(DateOnly date, DailySummary? previous, IReadOnlyList<string> mailFailures, CancellationToken cancellationToken)
+    {
+        var from = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var to = from.AddDays(1);
+        var now = time.GetUtcNow();
+        var streams = await DiscoverStreamsAsync(cancellationToken).ConfigureAwait(false);
+        var coverage = new List<StreamCoverage>();
+        var findings = new List<Finding>();
+        var checkErrors = new Dictionary<string, List<string>>();
+        foreach (var stream in streams)
+        {
+            var descriptor = catalog.Find(stream.Collector);
+            if (descriptor is null)
+            {
+                continue;
+            }
+
+            coverage.Add(await CoverageAsync(stream, descriptor, from, to, now, previous, cancellationToken).ConfigureAwait(false));
+            foreach (var check in checks.Where(c => c.CollectorId == stream.Collector))
+            {
+                try
+                {
+                    findings.AddRange(await check.EvaluateAsync(reader, stream, from, to, cancellationToken).ConfigureAwait(false));
+                }
+                catch (InvalidDataException ex)
+                {
+                    // Evidence that no longer matches its manifest cannot be judged: that is an ERROR, not a pass.
+                    (checkErrors.TryGetValue(stream.Collector, out var list) ? list : checkErrors[stream.Collector] = []).Add($"{stream}: evidence could not be read for the checks: {ex.Message}");
+                }
+            }
+        }
+
+        var previousFindings = previous?.Findings.ToDictionary(f => f.Key, f => f, StringComparer.Ordinal) ?? [];
+        var summaryFindings = findings
+            .Select(f => (Finding: f, Key: $"{f.Check}|{f.RecordId ?? f.Item}"))
+            .GroupBy(x => x.Key, StringComparer.Ordinal).Select(g => g.First())
+            .Select(x => new SummaryFinding(x.Key, x.Finding.Check, x.Finding.Criterion, x.Finding.Severity, x.Finding.Title, x.Finding.Item, x.Finding.Stream, x.Finding.Manifest, x.Finding.RecordId, x.Finding.At,
+                New: !previousFindings.ContainsKey(x.Key), AgeDays: previousFindings.TryGetValue(x.Key, out var old) ? old.AgeDays + 1 : 0))
+            .OrderByDescending(f => f.Severity).ThenBy(f => f.Criterion, StringComparer.Ordinal).ThenBy(f => f.At)
+            .ToList();
+
+        var previousCriteria = previous?.Criteria.ToDictionary(c => c.Id, StringComparer.Ordinal) ?? [];
+        var criteria = new List<CriterionStatus>();
+        foreach (var criterion in catalog.Criteria)
+        {
+            var collectors = catalog.Collectors.Where(c => c.Criteria.Contains(criterion.Id)).ToList();
+            if (collectors.Count == 0)
+            {
+                criteria.Add(new CriterionStatus(criterion.Id, criterion.Name, Status.NotCovered, [], ["No collector gathers evidence for this criterion: it needs manual evidence."], 0, 0));
+                continue;
+            }
+
+            var reasons = new List<string>();
+            foreach (var collector in collectors)
+            {
+                var own = coverage.Where(s => s.Collector == collector.Id).ToList();
+                if (own.Count == 0)
+                {
+                    reasons.Add($"{collector.Id}: no evidence stream exists (the collector has never committed anything).");
+                }
+
+                foreach (var s in own)
+                {
+                    if (s.WindowsMissing > 0)
+                    {
+                        reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stream}: {s.WindowsMissing} of {s.WindowsExpected} windows missing."));
+                    }
+
+                    if (s.ErrorRecords.Any(e => !e.CommittedSince))
+                    {
+                        reasons.Add($"{s.Stream}: collection failed: {s.ErrorRecords.First(e => !e.CommittedSince).Reason}");
+                    }
+
+                    if (s.Stale)
+                    {
+                        reasons.Add($"{s.Stream}: stale: nothing committed since {(s.LastCommit is { } at ? TimeWindow.Iso(at) : "ever")} (freshness {collector.Freshness}).");
+                    }
+
+                    if (!s.ImmutabilityEnforced && !emulator)
+                    {
+                        reasons.Add($"{s.Stream}: immutability not enforced: {s.ImmutabilityNote}");
+                    }
+
+                    if (s.SuspiciousEmpty)
+                    {
+                        reasons.Add($"{s.Stream}: no records at all, from a source that had records the day before: suspicious.");
+                    }
+                }
+
+                reasons.AddRange(checkErrors.GetValueOrDefault(collector.Id) ?? []);
+            }
+
+            var failing = summaryFindings.Where(f => f.Criterion == criterion.Id && f.Severity > Severity.Info).ToList();
+            var status = failing.Count > 0 ? Status.Fail : reasons.Count > 0 ? Status.Error : Status.Pass;
+            if (failing.Count > 0)
+            {
+                reasons.Insert(0, string.Create(CultureInfo.InvariantCulture, $"{failing.Count} finding(s): {string.Join("; ", failing.GroupBy(f => f.Check).Select(g => $"{g.Key} × {g.Count()}"))}"));
+            }
+
+            var failingDays = status == Status.Fail ? (previousCriteria.TryGetValue(criterion.Id, out var was) && was.Status == Status.Fail ? was.FailingDays + 1 : 1) : 0;
+            criteria.Add(new CriterionStatus(criterion.Id, criterion.Name, status, [.. collectors.Select(c => c.Id)], reasons, summaryFindings.Count(f => f.Criterion == criterion.Id), failingDays));
+        }
+
+        var drift = new SummaryDrift(
+            previous?.Date,
+            [.. criteria.Where(c => c.Status == Status.Fail && (!previousCriteria.TryGetValue(c.Id, out var p) || p.Status != Status.Fail)).Select(c => c.Id)],
+            [.. criteria.Where(c => c.Status == Status.Pass && previousCriteria.TryGetValue(c.Id, out var p) && p.Status == Status.Fail).Select(c => c.Id)],
+            [.. criteria.Where(c => c.Status == Status.Fail && previousCriteria.TryGetValue(c.Id, out var p) && p.Status == Status.Fail).Select(c => new CriterionAge(c.Id, c.FailingDays))],
+            [.. criteria.Where(c => c.Status == Status.Error && (!previousCriteria.TryGetValue(c.Id, out var p) || p.Status != Status.Error)).Select(c => c.Id)],
+            summaryFindings.Count(f => f.New),
+            previous is null ? 0 : previous.Findings.Count(f => !summaryFindings.Any(n => n.Key == f.Key)));
+
+        var covered = criteria.Where(c => c.Status != Status.NotCovered).ToList();
+        return new DailySummary
+        {
+            Date = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            GeneratedAt = now,
+            Emulator = emulator,
+            Totals = new SummaryTotals(
+                covered.Count(c => c.Status == Status.Pass),
+                covered.Count(c => c.Status == Status.Fail),
+                covered.Count(c => c.Status == Status.Error),
+                criteria.Count - covered.Count,
+                previous is null ? 0 : drift.NewFailures.Count,
+                previous is null ? 0 : drift.NewErrors.Count),
+            Streams = coverage,
+            Criteria = criteria,
+            Findings = summaryFindings,
+            Drift = drift,
+            MailFailures = mailFailures,
+        };
+    }
+
+    private async Task<List<EvidenceStream>> DiscoverStreamsAsync(CancellationToken cancellationToken)
+    {
+        var streams = new List<EvidenceStream>();
+        var container = reader.Container;
+        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return streams;
+        }
+
+        await foreach (var collector in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!collector.IsPrefix || collector.Prefix.TrimEnd('/') == SummariesCollector)
+            {
+                continue;
+            }
+
+            await foreach (var scope in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = collector.Prefix }, cancellationToken).ConfigureAwait(false))
+            {
+                if (scope.IsPrefix)
+                {
+                    try
+                    {
+                        streams.Add(EvidenceStream.Parse(scope.Prefix.TrimEnd('/')));
+                    }
+                    catch (Exception ex) when (ex is FormatException or ArgumentException)
+                    {
+                        // Not a stream (another tool's folder): ignored.
+                    }
+                }
+            }
+        }
+
+        return streams;
+    }
+
+    private async Task<StreamCoverage> CoverageAsync(EvidenceStream stream, CollectorDescriptor descriptor, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, DailySummary? previous, CancellationToken cancellationToken)
+    {
+        var manifests = new List<CommittedManifest>();
+        await foreach (var manifest in reader.ManifestsAsync(stream, from.AddDays(-1), to, cancellationToken).ConfigureAwait(false))
+        {
+            manifests.Add(manifest);
+        }
+
+        var today = manifests.Where(m => m.Manifest.Window.Start >= from && m.Manifest.Window.Start < to).ToList();
+        var windows = today.Where(m => m.Manifest.Kind == "window").ToList();
+        var errors = new List<SummaryError>();
+        var folder = $"{stream.Name}/{from.UtcDateTime:yyyy}/{from.UtcDateTime:MM}/{from.UtcDateTime:dd}/";
+        await foreach (var item in reader.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = folder }, cancellationToken).ConfigureAwait(false))
+        {
+            if (EvidencePaths.TryParse(item.Name, out var parsed) && parsed.Kind == EvidenceBlobKind.Error)
+            {
+                var record = (await reader.Container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<ErrorRecord>(EvidenceJson.Options);
+                errors.Add(new SummaryError(item.Name, parsed.Window.Start, parsed.Window.End, record?.Reason ?? "(unreadable error record)",
+                    windows.Any(w => w.Manifest.Window.Start == parsed.Window.Start)));
+            }
+        }
+
+        var hours = Enumerable.Repeat("none", 24).ToArray();
+        int? expected = null;
+        int late = 0, missing = 0, pending = 0;
+        if (descriptor.Window is { } size && descriptor.Trigger != "queue")
+        {
+            expected = (int)(TimeSpan.FromDays(1) / size);
+            var lag = descriptor.Lag ?? TimeSpan.Zero;
+            for (var start = from; start < to; start += size)
+            {
+                var end = start + size;
+                var committed = windows.FirstOrDefault(w => w.Manifest.Window.Start == start);
+                string state;
+                if (committed is not null)
+                {
+                    var isLate = committed.Manifest.CollectedAt.End > end + lag + TimeSpan.FromHours(1);
+                    late += isLate ? 1 : 0;
+                    state = isLate ? "late" : "committed";
+                }
+                else if (end + lag > now)
+                {
+                    pending++;
+                    state = "pending";
+                }
+                else
+                {
+                    missing++;
+                    state = errors.Any(e => e.WindowStart == start) ? "error" : "missing";
+                }
+
+                for (var h = start; h < end; h = h.AddHours(1))
+                {
+                    var index = (int)(h - from).TotalHours;
+                    if (index is >= 0 and < 24)
+                    {
+                        hours[index] = Worse(hours[index], state);
+                    }
+                }
+            }
+        }
+        else
+        {
+            foreach (var m in today)
+            {
+                var index = (int)(m.Manifest.Window.Start - from).TotalHours;
+                if (index is >= 0 and < 24)
+                {
+                    hours[index] = "committed";
+                }
+            }
+        }
+
+        var lastCommit = manifests.Count == 0 ? (DateTimeOffset?)null : manifests.Max(m => m.Manifest.CollectedAt.End);
+        var records = today.Sum(m => m.Manifest.Content.Records);
+        var previousRecords = previous?.Streams.FirstOrDefault(s => s.Stream == stream.Name)?.Records;
+        var immutable = today.All(m => m.Manifest.Immutability.Enforced);
+        return new StreamCoverage(
+            stream.Name,
+            descriptor.Id,
+            expected,
+            windows.Count,
+            late,
+            missing,
+            pending,
+            today.Count(m => m.Manifest.Kind == "supplement"),
+            records,
+            errors,
+            lastCommit,
+            Stale: lastCommit is null || now - lastCommit > descriptor.Freshness,
+            immutable,
+            today.Select(m => m.Manifest.Immutability.Note).FirstOrDefault(n => n is not null),
+            SuspiciousEmpty: windows.Count > 0 && records == 0 && previousRecords > 0,
+            hours);
+    }
+
+    private static readonly string[] StateOrder = ["none", "committed", "pending", "late", "missing", "error"];
+
+    private static string Worse(string a, string b) => Array.IndexOf(StateOrder, a) >= Array.IndexOf(StateOrder, b) ? a : b;
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Collectors.Findings;
+
+namespace Collectors.Summary;
+
+/// <summary>
+/// The summary as a self-contained HTML e-mail: inline styles only, no scripts, table layout, so that
+/// Outlook and Gmail render it as it is rendered here.
+/// </summary>
+public static class HtmlReport
+{
+    private const string Font = "font-family:Segoe UI,Helvetica,Arial,sans-serif;";
+    private static readonly Dictionary<string, (string Background, string Text)> Colours = new()
+    {
+        [Status.Pass] = ("#1e7e34", "#ffffff"),
+        [Status.Fail] = ("#c82333", "#ffffff"),
+        [Status.Error] = ("#e0a800", "#212529"),
+        [Status.NotCovered] = ("#e9ecef", "#495057"),
+        ["committed"] = ("#28a745", "#ffffff"),
+        ["late"] = ("#ffc107", "#212529"),
+        ["missing"] = ("#dc3545", "#ffffff"),
+        ["error"] = ("#6f42c1", "#ffffff"),
+        ["pending"] = ("#adb5bd", "#212529"),
+        ["none"] = ("#f8f9fa", "#adb5bd"),
+    };
+
+    public static string Render(DailySummary s)
+    {
+        var h = new StringBuilder();
+        h.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>").Append(E(s.Subject)).Append("</title></head>");
+        h.Append("<body style=\"margin:0;padding:0;background:#f4f5f7;").Append(Font).Append("\">");
+        h.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f4f5f7;\"><tr><td align=\"center\" style=\"padding:16px;\">");
+        h.Append("<table role=\"presentation\" width=\"960\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border:1px solid #dee2e6;\">");
+
+        Row(h, $"<h1 style=\"margin:0;font-size:22px;color:#212529;{Font}\">SOC 2 evidence, {E(s.Date)}</h1>" +
+            $"<p style=\"margin:6px 0 0 0;color:#495057;font-size:13px;\">Generated {E(TimeWindow(s.GeneratedAt))}{(s.Emulator ? " &middot; storage emulator: immutability cannot be enforced" : string.Empty)}</p>");
+        Row(h, Totals(s));
+        Row(h, Drift(s));
+        Row(h, Section("Criteria") + Criteria(s));
+        Row(h, Section("Failing items") + FindingsTable(s.Findings.Where(f => f.Severity > Severity.Info).ToList(), "Nothing failed."));
+        Row(h, Section("Coverage by stream (hours of the day, UTC)") + Coverage(s) + Legend());
+        var errors = s.Streams.SelectMany(x => x.ErrorRecords.Select(e => (x.Stream, e))).ToList();
+        Row(h, Section("Collector errors") + (errors.Count == 0 ? P("No failed attempts.") : Table(["Stream", "Window", "Reason", "Since"],
+            errors.Select(x => new[] { E(x.Stream), E($"{x.e.WindowStart:HH:mm}–{x.e.WindowEnd:HH:mm}"), E(x.e.Reason), x.e.CommittedSince ? "committed later" : "<b>still open</b>" }))));
+        Row(h, Section("For the record (informational)") + FindingsTable(s.Findings.Where(f => f.Severity == Severity.Info).ToList(), "Nothing to record."));
+        if (s.MailFailures.Count > 0)
+        {
+            Row(h, Section("Mail failures since the last summary") + string.Concat(s.MailFailures.Select(m => P(E(m)))));
+        }
+
+        Row(h, $"<p style=\"margin:0;color:#6c757d;font-size:12px;\">Every item links to its evidence: the manifest blob and the record id inside its content. Run <code>collectors verify</code> to prove the evidence is complete and unaltered.</p>");
+        h.Append("</table></td></tr></table></body></html>");
+        return h.ToString();
+    }
+
+    private static void Row(StringBuilder h, string content) =>
+        h.Append("<tr><td style=\"padding:14px 20px;border-bottom:1px solid #eef0f2;").Append(Font).Append("\">").Append(content).Append("</td></tr>");
+
+    private static string Totals(DailySummary s)
+    {
+        string Cell(string label, int n, string status) =>
+            $"<td align=\"center\" style=\"padding:10px 18px;background:{Colours[status].Background};color:{Colours[status].Text};{Font}font-size:20px;font-weight:bold;\">{n}<br><span style=\"font-size:12px;font-weight:normal;\">{label}</span></td><td width=\"8\"></td>";
+        return "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\"><tr>" +
+            Cell(s.Totals.NewFail > 0 ? $"FAIL ({s.Totals.NewFail} new)" : "FAIL", s.Totals.Fail, Status.Fail) +
+            Cell(s.Totals.NewError > 0 ? $"ERROR ({s.Totals.NewError} new)" : "ERROR", s.Totals.Error, Status.Error) +
+            Cell("PASS", s.Totals.Pass, Status.Pass) +
+            Cell("not covered", s.Totals.NotCovered, Status.NotCovered) + "</tr></table>";
+    }
+
+    private static string Drift(DailySummary s)
+    {
+        var d = s.Drift;
+        if (d.PreviousDate is null)
+        {
+            return Section("Since yesterday") + P("No summary for the day before: this is the first, so nothing is compared.");
+        }
+
+        string List(IEnumerable<string> items) => items.Any() ? string.Join(", ", items.Select(E)) : "none";
+        return Section($"Since {E(d.PreviousDate)}") +
+            Table(["Change", "Criteria"],
+            [
+                ["New failures", List(d.NewFailures)],
+                ["Fixed", List(d.Fixed)],
+                ["Still failing", List(d.StillFailing.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Criterion} ({x.Days} days)")))],
+                ["New errors", List(d.NewErrors)],
+                ["Findings", string.Create(CultureInfo.InvariantCulture, $"{d.NewFindings} new, {d.ResolvedFindings} no longer present")],
+            ]);
+    }
+
+    private static string Criteria(DailySummary s) =>
+        Table(["Criterion", "Status", "Collectors", "Why"],
+            s.Criteria.Where(c => c.Status != Status.NotCovered).Select(c => new[]
+            {
+                $"<b>{E(c.Id)}</b> {E(c.Name)}",
+                Badge(c.Status),
+                E(string.Join(", ", c.Collectors)),
+                c.Reasons.Count == 0 ? "complete evidence, no findings" : string.Join("<br>", c.Reasons.Take(6).Select(E)) + (c.Reasons.Count > 6 ? $"<br>… and {c.Reasons.Count - 6} more" : string.Empty),
+            }))
+        + P(E($"Not covered by any collector ({s.Criteria.Count(c => c.Status == Status.NotCovered)}): " + string.Join(", ", s.Criteria.Where(c => c.Status == Status.NotCovered).Select(c => c.Id))));
+
+    private static string FindingsTable(IReadOnlyList<SummaryFinding> findings, string none) =>
+        findings.Count == 0 ? P(none) :
+        Table(["Criterion", "Check", "Item", "When", "Evidence"],
+            findings.Take(200).Select(f => new[]
+            {
+                E(f.Criterion),
+                E(f.Check) + (f.New ? " <b style=\"color:#c82333;\">new</b>" : f.AgeDays > 0 ? E($" ({f.AgeDays} d)") : string.Empty),
+                E(f.Item),
+                f.At is { } at ? E(at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)) : string.Empty,
+                $"<span style=\"font-family:Consolas,monospace;font-size:11px;\">{E(f.Manifest ?? string.Empty)}<br>record {E(f.RecordId ?? "(aggregate)")}</span>",
+            })) + (findings.Count > 200 ? P(E($"… {findings.Count - 200} more in the JSON summary.")) : string.Empty);
+
+    private static string Coverage(DailySummary s)
+    {
+        var h = new StringBuilder("<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"1\" style=\"font-size:11px;border-collapse:separate;\"><tr><td style=\"padding:2px 6px;\"></td>");
+        for (var hour = 0; hour < 24; hour++)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<td align=\"center\" style=\"width:18px;color:#6c757d;{Font}\">{hour:D2}</td>");
+        }
+
+        h.Append("<td style=\"padding:2px 6px;color:#6c757d;\">windows</td><td style=\"padding:2px 6px;color:#6c757d;\">records</td><td style=\"padding:2px 6px;color:#6c757d;\">last commit</td></tr>");
+        foreach (var stream in s.Streams)
+        {
+            h.Append("<tr><td style=\"padding:2px 6px;white-space:nowrap;").Append(Font).Append("\">").Append(E(stream.Stream)).Append(stream.Stale ? " <b style=\"color:#c82333;\">stale</b>" : string.Empty).Append("</td>");
+            foreach (var state in stream.Hours)
+            {
+                var (bg, fg) = Colours[state];
+                h.Append(CultureInfo.InvariantCulture, $"<td title=\"{state}\" style=\"width:18px;height:16px;background:{bg};color:{fg};\">&nbsp;</td>");
+            }
+
+            var windows = stream.WindowsExpected is { } expected ? $"{stream.WindowsCommitted}/{expected}" : $"{stream.WindowsCommitted} (events)";
+            h.Append(CultureInfo.InvariantCulture, $"<td style=\"padding:2px 6px;\">{E(windows)}{(stream.Supplements > 0 ? $" +{stream.Supplements} suppl." : string.Empty)}</td><td style=\"padding:2px 6px;\">{stream.Records:N0}</td><td style=\"padding:2px 6px;white-space:nowrap;\">{(stream.LastCommit is { } at ? E(at.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)) : "never")}</td></tr>");
+        }
+
+        return h.Append("</table>").ToString();
+    }
+
+    private static string Legend() =>
+        "<p style=\"margin:8px 0 0 0;font-size:11px;color:#495057;\">" + string.Join(" &nbsp; ", new[] { "committed", "late", "missing", "error", "pending", "none" }.Select(state =>
+            $"<span style=\"display:inline-block;width:10px;height:10px;background:{Colours[state].Background};border:1px solid #ced4da;\"></span> {state}")) + "</p>";
+
+    private static string Table(string[] headers, IEnumerable<string[]> rows)
+    {
+        var h = new StringBuilder("<table role=\"presentation\" width=\"100%\" cellpadding=\"6\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:12px;\"><tr>");
+        foreach (var header in headers)
+        {
+            h.Append("<th align=\"left\" style=\"background:#f1f3f5;border-bottom:1px solid #dee2e6;color:#495057;").Append(Font).Append("\">").Append(E(header)).Append("</th>");
+        }
+
+        h.Append("</tr>");
+        foreach (var row in rows)
+        {
+            h.Append("<tr>");
+            foreach (var cell in row)
+            {
+                h.Append("<td valign=\"top\" style=\"border-bottom:1px solid #f1f3f5;color:#212529;").Append(Font).Append("\">").Append(cell).Append("</td>");
+            }
+
+            h.Append("</tr>");
+        }
+
+        return h.Append("</table>").ToString();
+    }
+
+    private static string Badge(string status) =>
+        $"<span style=\"display:inline-block;padding:2px 8px;background:{Colours[status].Background};color:{Colours[status].Text};font-weight:bold;font-size:11px;\">{E(status)}</span>";
+
+    private static string Section(string title) => $"<h2 style=\"margin:0 0 8px 0;font-size:16px;color:#212529;{Font}\">{title}</h2>";
+
+    private static string P(string text) => $"<p style=\"margin:4px 0;font-size:12px;color:#495057;\">{text}</p>";
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+
+    private static string TimeWindow(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+}
