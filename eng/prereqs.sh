@@ -12,6 +12,16 @@ prereqs_install() {
     echo "Installing Azurite (npm ci)…"
     (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    # The HTML report's rendering test (and the demo's screenshot) use headless Chromium from Debian.
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "Installing Chromium (apt-get)…"
+      (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }) \
+        || echo "warning: could not install chromium; the rendering test will fail and say so." >&2
+    else
+      echo "warning: chromium is not installed and this user cannot apt-get it; the rendering test will fail and say so." >&2
+    fi
+  fi
   echo "Restoring NuGet packages…"
   dotnet restore "$root/Collectors.sln" -warnaserror -warnnotaserror:NU1603 --verbosity quiet
 }

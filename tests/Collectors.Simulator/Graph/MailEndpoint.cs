@@ -35,10 +35,11 @@ public sealed class MailEndpoint(string directory, bool refuse)
         try
         {
             using var document = JsonDocument.Parse(body);
-            var message = document.RootElement.GetProperty("message");
-            subject = message.GetProperty("subject").GetString() ?? string.Empty;
-            html = message.GetProperty("body").GetProperty("content").GetString() ?? string.Empty;
-            to = [.. message.GetProperty("toRecipients").EnumerateArray().Select(r => r.GetProperty("emailAddress").GetProperty("address").GetString() ?? string.Empty)];
+            // Graph matches property names without regard to case (the .NET SDK sends "Message").
+            var message = Get(document.RootElement, "message");
+            subject = Get(message, "subject").GetString() ?? string.Empty;
+            html = Get(Get(message, "body"), "content").GetString() ?? string.Empty;
+            to = [.. Get(message, "toRecipients").EnumerateArray().Select(r => Get(Get(r, "emailAddress"), "address").GetString() ?? string.Empty)];
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -54,4 +55,9 @@ public sealed class MailEndpoint(string directory, bool refuse)
         _sent.Enqueue(new CapturedMail(sender, subject, to, html, stem + ".json", stem + ".html"));
         context.Response.StatusCode = 202;
     }
+
+    private static JsonElement Get(JsonElement element, string name) =>
+        element.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: not JsonValueKind.Undefined } property
+            ? property.Value
+            : throw new KeyNotFoundException($"'{name}' is missing.");
 }
