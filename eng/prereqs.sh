@@ -23,5 +23,12 @@ prereqs_install() {
     fi
   fi
   echo "Restoring NuGet packages…"
-  dotnet restore "$root/Collectors.sln" -warnaserror -warnnotaserror:NU1603 --verbosity quiet
+  local log
+  log="$(mktemp)"
+  if ! dotnet restore "$root/Collectors.sln" -warnaserror -warnnotaserror:NU1603 --verbosity quiet >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
 }
