@@ -2,6 +2,8 @@ using Azure.Core;
 using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
+using Collectors.Defender;
+using Collectors.PolicyStates;
 using Collectors.Evidence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -60,6 +62,8 @@ public static class CollectorsHostBuilderExtensions
 
         // One line per collector.
         services.AddActivityLogCollector();
+        services.AddDefenderFindingsCollector();
+        services.AddPolicyStatesCollector();
         return builder;
     }
 }

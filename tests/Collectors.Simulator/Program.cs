@@ -5,12 +5,13 @@ using Collectors.Simulator.Scenario;
 
 // dotnet run --project tests/Collectors.Simulator -- --port 8443 --seed 42 [--subscriptions 3] [--events-per-hour 100]
 //   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--page-size 200]
+//   [--assessments-per-subscription 8500]
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --assessments-per-subscription");
         return 2;
     }
 
@@ -27,6 +28,7 @@ try
         CertificatePath = options.GetValueOrDefault("cert") is { } cert ? Path.GetFullPath(cert) : null,
         ArmTokenBucket = bool.Parse(options.GetValueOrDefault("arm-token-bucket", "true")),
         ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
+        Defender = new DefenderScenarioOptions { AssessmentsPerSubscription = int.Parse(options.GetValueOrDefault("assessments-per-subscription", "8500"), CultureInfo.InvariantCulture) },
         Scenario = new ScenarioOptions
         {
             Seed = int.Parse(options.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
@@ -45,6 +47,7 @@ try
     Console.WriteLine($"Certificate (PEM): {simulator.CertificatePath}");
     Console.WriteLine($"Subscriptions: {string.Join(", ", simulator.Scenario.SubscriptionIds)}");
     Console.WriteLine($"Data: {simulator.Scenario.Options.DataStart:O} for {simulator.Scenario.Options.Days} day(s); planted violations: {simulator.Scenario.Violations.Count}");
+    Console.WriteLine($"Defender for Cloud (Resource Graph): {simulator.Defender.Options.AssessmentsPerSubscription} assessments per subscription, generation {simulator.Defender.Generation}");
     Console.WriteLine("Point the suite at it with:");
     Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath}");
     Console.WriteLine("Press Ctrl+C to stop.");

@@ -17,6 +17,7 @@ public static class CollectorsCli
         var root = new RootCommand("Collectors: SOC 2 evidence that collects itself. Run collectors, and verify the evidence store.");
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(IngestEventCommand.Create(output, error));
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -19,6 +19,8 @@ public sealed partial class ArmRestClient
     private readonly int _malformedPageRetries;
     private readonly TimeSpan _pageRetryDelay;
     private readonly ILogger _logger;
+    private readonly TokenCredential _credential;
+    private readonly string _scope;
 
     public ArmRestClient(AzureOptions options, TokenCredential credential, ILogger<ArmRestClient> logger)
         : this(options.ResolveResourceManagerEndpoint(), $"{options.ResolveCloud().ResourceManager.GetLeftPart(UriPartial.Authority)}/.default", options, credential, logger)
@@ -29,6 +31,8 @@ public sealed partial class ArmRestClient
     {
         Endpoint = endpoint;
         _logger = logger;
+        _credential = credential;
+        _scope = scope;
         var clientOptions = new RestClientOptions();
         clientOptions.Retry.MaxRetries = options.Retry.MaxRetries;
         clientOptions.Retry.Mode = RetryMode.Exponential;
@@ -48,6 +52,19 @@ public sealed partial class ArmRestClient
 
     public Uri Endpoint { get; }
 
+    /// <summary>Times one page whose body is not valid JSON is fetched again (Azure:Retry:MalformedPageRetries).</summary>
+    public int MalformedPageRetries => _malformedPageRetries;
+
+    /// <summary>The first wait before such a page is fetched again; it grows with each attempt.</summary>
+    public TimeSpan PageRetryDelay => _pageRetryDelay;
+
+    /// <summary>The tenant of the identity that calls ARM: the <c>tid</c> claim of its access token (null if the token is not a JWT).</summary>
+    public async Task<string?> GetTenantIdAsync(CancellationToken cancellationToken)
+    {
+        var token = await _credential.GetTokenAsync(new TokenRequestContext([_scope]), cancellationToken).ConfigureAwait(false);
+        return EvidenceStore.ReadClaims(token.Token).GetValueOrDefault("tid");
+    }
+
     /// <summary>GET one URL; a non-success answer (after retries) throws <see cref="ArmRequestException"/>.</summary>
     public async Task<ReadOnlyMemory<byte>> GetAsync(Uri url, CancellationToken cancellationToken)
     {
@@ -65,6 +82,36 @@ public sealed partial class ArmRestClient
         }
 
         return body;
+    }
+
+    /// <summary>
+    /// POST a JSON body to one URL (Resource Graph queries are POSTed); a non-success answer (after retries)
+    /// throws <see cref="ArmRequestException"/>. The answer keeps its headers, which carry quotas.
+    /// </summary>
+    public async Task<ArmResponse> PostAsync(Uri url, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        EnsureSameHost(url);
+        using var message = _pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Post;
+        message.Request.Uri.Reset(url);
+        message.Request.Headers.Add("Accept", "application/json");
+        message.Request.Headers.Add("Content-Type", "application/json");
+        message.Request.Content = RequestContent.Create(json);
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var response = message.Response;
+        var body = response.Content.ToMemory();
+        if (response.Status is < 200 or > 299)
+        {
+            throw ArmRequestException.From(response.Status, body, url);
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in response.Headers)
+        {
+            headers[header.Name] = header.Value;
+        }
+
+        return new ArmResponse(body, headers);
     }
 
     /// <summary>
@@ -141,3 +188,6 @@ public sealed partial class ArmRestClient
     {
     }
 }
+
+/// <summary>A successful answer: its body and its headers (names compared without case).</summary>
+public sealed record ArmResponse(ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, string> Headers);
