@@ -39,6 +39,9 @@ public sealed partial class ArmRestClient
         clientOptions.Retry.Delay = TimeSpan.FromSeconds(options.Retry.DelaySeconds);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(options.Retry.MaxDelaySeconds);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(options.Retry.NetworkTimeoutSeconds);
+        clientOptions.RetryPolicy = new RetryPolicy(
+            options.Retry.MaxRetries,
+            new QuotaAwareDelayStrategy(DelayStrategy.CreateExponentialDelayStrategy(TimeSpan.FromSeconds(options.Retry.DelaySeconds), TimeSpan.FromSeconds(options.Retry.MaxDelaySeconds))));
         var transport = TrustedTransport.CreateAzureTransport(options.AdditionalTrustedCertificate);
         if (transport is not null)
         {
@@ -186,6 +189,25 @@ public sealed partial class ArmRestClient
 
     private sealed class RestClientOptions : ClientOptions
     {
+    }
+
+    /// <summary>
+    /// The usual back-off (which honours Retry-After), but a 429 from Resource Graph, which announces its
+    /// quota reset in x-ms-user-quota-resets-after (hh:mm:ss) instead, waits at least that long.
+    /// </summary>
+    private sealed class QuotaAwareDelayStrategy(DelayStrategy inner) : DelayStrategy(TimeSpan.FromMinutes(5), 0)
+    {
+        protected override TimeSpan GetNextDelayCore(Azure.Response? response, int retryNumber)
+        {
+            var delay = inner.GetNextDelay(response, retryNumber);
+            if (response is { Status: 429 } && response.Headers.TryGetValue(ResourceGraphClient.QuotaResetsAfterHeader, out var text)
+                && TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var resetsAfter) && resetsAfter > delay)
+            {
+                return resetsAfter;
+            }
+
+            return delay;
+        }
     }
 }
 

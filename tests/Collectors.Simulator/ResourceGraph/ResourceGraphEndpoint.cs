@@ -116,7 +116,7 @@ public static partial class ResourceGraphEndpoint
                 w.WriteString("$skipToken", EncodeToken(generation, Fingerprint(request), offset + pageRows.Count));
             }
 
-            w.WriteNumber("totalRecords", rows.Count);
+            w.WriteNumber("totalRecords", rows.Count + scenario.TotalRecordsSkew);
             w.WriteNumber("count", pageRows.Count);
             w.WriteStartArray("data");
             foreach (var row in pageRows)

@@ -109,6 +109,9 @@ public sealed class DefenderScenario
     /// <summary>When set, every first page answers resultTruncated "true" without a $skipToken (a truncated population).</summary>
     public bool TruncateResults { get => Volatile.Read(ref _truncate) != 0; set => Volatile.Write(ref _truncate, value ? 1 : 0); }
 
+    /// <summary>Added to every totalRecords: a count that disagrees with the rows actually served.</summary>
+    public int TotalRecordsSkew { get; set; }
+
     public IReadOnlyList<string> SubscriptionIds => _tenant.SubscriptionIds;
 
     /// <summary>The rows of the given types for the subscriptions (every subscription when null), ordered by id as `order by id asc` asks.</summary>
