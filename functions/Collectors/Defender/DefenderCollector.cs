@@ -75,8 +75,8 @@ public sealed partial class DefenderCollector(ResourceGraphClient graph, ArmRest
         return run;
     }
 
-    /// <summary>One scope's snapshot into <paramref name="window"/> (which must contain now: the past cannot be snapshotted).</summary>
-    public Task<CommitResult> SnapshotAsync(DefenderScope scope, TimeWindow window, CancellationToken cancellationToken)
+    /// <summary>One scope's snapshot into <paramref name="window"/>, the window of now (the past cannot be snapshotted, so this is not public).</summary>
+    private Task<CommitResult> SnapshotAsync(DefenderScope scope, TimeWindow window, CancellationToken cancellationToken)
     {
         var queries = DefenderQueries.For(scope.Subscriptions, Options.EffectiveRegulatoryStandards, Options.PageSize);
         return writer.CommitWindowAsync(

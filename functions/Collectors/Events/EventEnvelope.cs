@@ -60,7 +60,13 @@ public sealed record EventEnvelope(
 
         if (element.TryGetProperty("eventType", out _))
         {
-            var missing = new[] { "id", "eventType", "subject", "eventTime", "dataVersion" }.Where(p => String(element, p) is not { Length: > 0 }).ToList();
+            var missing = new[] { "id", "eventType", "subject", "eventTime" }.Where(p => String(element, p) is not { Length: > 0 }).ToList();
+            if (String(element, "dataVersion") is null)
+            {
+                // Required by the schema, but publishers may leave it empty.
+                missing.Add("dataVersion");
+            }
+
             if (!element.TryGetProperty("data", out var data))
             {
                 missing.Add("data");
