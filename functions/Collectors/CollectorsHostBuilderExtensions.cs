@@ -2,6 +2,8 @@ using Azure.Core;
 using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
+using Collectors.Defender;
+using Collectors.PolicyStates;
 using Collectors.Evidence;
 using Collectors.Graph;
 using Collectors.Summary;
@@ -62,6 +64,9 @@ public static class CollectorsHostBuilderExtensions
 
         // One line per collector.
         services.AddActivityLogCollector();
+        services.AddDefenderFindingsCollector();
+        services.AddPolicyStatesCollector();
+
         services.AddEntraCollectors();
 
         services.AddDailySummary();

@@ -6,12 +6,13 @@ using Collectors.Simulator.Scenario;
 // dotnet run --project tests/Collectors.Simulator -- --port 8443 --seed 42 [--subscriptions 3] [--events-per-hour 100]
 //   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--page-size 200]
 //   [--signins-per-hour 100] [--audits-per-hour 10] [--graph-limit 5] [--graph-window-seconds 10]
+//   [--assessments-per-subscription 8500]
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds --mail-dir");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds --mail-dir --assessments-per-subscription");
         return 2;
     }
 
@@ -31,6 +32,7 @@ try
         ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
         GraphRequestsPerWindow = int.Parse(options.GetValueOrDefault("graph-limit", "5"), CultureInfo.InvariantCulture),
         GraphThrottleWindow = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("graph-window-seconds", "10"), CultureInfo.InvariantCulture)),
+        Defender = new DefenderScenarioOptions { AssessmentsPerSubscription = int.Parse(options.GetValueOrDefault("assessments-per-subscription", "8500"), CultureInfo.InvariantCulture) },
         Scenario = new ScenarioOptions
         {
             Seed = int.Parse(options.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
@@ -61,6 +63,7 @@ try
     Console.WriteLine($"Subscriptions: {string.Join(", ", simulator.Scenario.SubscriptionIds)}");
     Console.WriteLine($"Data: {simulator.Scenario.Options.DataStart:O} for {simulator.Scenario.Options.Days} day(s); planted violations: {simulator.Scenario.Violations.Count}");
     Console.WriteLine($"Mail sent through it is written to: {simulator.Mail.Directory}");
+    Console.WriteLine($"Defender for Cloud (Resource Graph): {simulator.Defender.Options.AssessmentsPerSubscription} assessments per subscription, generation {simulator.Defender.Generation}");
     Console.WriteLine("Point the suite at it with:");
     Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath}");
     Console.WriteLine("Press Ctrl+C to stop.");

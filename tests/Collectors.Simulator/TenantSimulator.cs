@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Collectors.Simulator.Arm;
 using Collectors.Simulator.Faults;
+using Collectors.Simulator.ResourceGraph;
 using Collectors.Simulator.Scenario;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -58,23 +59,33 @@ public sealed record SimulatorOptions
 
     /// <summary>Answer sendMail with 403 ErrorAccessDenied (Mail.Send not granted for the sender).</summary>
     public bool RefuseMail { get; init; }
+    /// <summary>The Defender for Cloud population served through Resource Graph.</summary>
+    public DefenderScenarioOptions Defender { get; init; } = new();
+
+    /// <summary>Resource Graph queries (pages) per principal and window: 15 per 5 s, as documented.</summary>
+    public int ResourceGraphQuotaLimit { get; init; } = 15;
+
+    public TimeSpan ResourceGraphQuotaWindow { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>
 /// The tenant simulator: Kestrel on 127.0.0.1 over HTTPS with a certificate generated at start,
-/// a bearer token required on every call, ARM's Activity Log and subscription list, and faults.
+/// a bearer token required on every call, ARM's Activity Log and subscription list, Resource Graph's
+/// securityresources (Defender for Cloud), and faults.
 /// </summary>
 public sealed class TenantSimulator : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TenantSimulator(WebApplication app, Uri baseUri, string certificatePath, TenantScenario scenario, FaultInjector faults)
+    private TenantSimulator(WebApplication app, Uri baseUri, string certificatePath, TenantScenario scenario, FaultInjector faults, DefenderScenario defender, ResourceGraphQuota quota)
     {
         _app = app;
         BaseUri = baseUri;
         CertificatePath = certificatePath;
         Scenario = scenario;
         Faults = faults;
+        Defender = defender;
+        ResourceGraphQuota = quota;
     }
 
     public Uri BaseUri { get; }
@@ -93,6 +104,10 @@ public sealed class TenantSimulator : IAsyncDisposable
     public Graph.GraphThrottle GraphThrottle { get; private init; } = null!;
 
     public Graph.MailEndpoint Mail { get; private init; } = null!;
+    /// <summary>Defender for Cloud's state (switch <see cref="DefenderScenario.Generation"/> between snapshots).</summary>
+    public DefenderScenario Defender { get; }
+
+    public ResourceGraphQuota ResourceGraphQuota { get; }
 
     /// <summary>Requests served and the time spent producing them (for benchmarks: simulator vs collector share).</summary>
     public SimulatorStats Stats { get; private init; } = new();
@@ -108,6 +123,8 @@ public sealed class TenantSimulator : IAsyncDisposable
         var graph = new Collectors.Simulator.Graph.GraphScenario(options.Graph);
         var graphThrottle = new Collectors.Simulator.Graph.GraphThrottle(options.GraphRequestsPerWindow, options.GraphThrottleWindow);
         var mail = new Collectors.Simulator.Graph.MailEndpoint(options.MailDirectory ?? Path.Combine(Path.GetDirectoryName(certificatePath)!, "mail"), options.RefuseMail);
+        var defender = new DefenderScenario(scenario, options.Defender);
+        var quota = new ResourceGraphQuota(options.ResourceGraphQuotaLimit, options.ResourceGraphQuotaWindow, TimeProvider.System);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -188,12 +205,29 @@ public sealed class TenantSimulator : IAsyncDisposable
 
         app.MapPost("/v1.0/users/{sender}/sendMail", (HttpContext context, string sender) => mail.HandleAsync(context, sender));
 
+        // A person trying the suite moves Defender to its second state (planted regressions) or truncates results.
+        app.MapPost("/_simulator/defender", (HttpContext context) =>
+        {
+            if (int.TryParse(context.Request.Query["generation"], System.Globalization.CultureInfo.InvariantCulture, out var generation))
+            {
+                defender.Generation = generation;
+            }
+
+            if (bool.TryParse(context.Request.Query["truncate"], out var truncate))
+            {
+                defender.TruncateResults = truncate;
+            }
+
+            return context.Response.WriteAsJsonAsync(new { generation = defender.Generation, truncate = defender.TruncateResults });
+        });
+        app.MapPost("/providers/Microsoft.ResourceGraph/resources", (HttpContext context) =>
+            ResourceGraphEndpoint.HandleAsync(context, defender, scenario, quota, Principal(context.Request.Headers.Authorization.ToString())));
         app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail };
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults, defender, quota) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail };
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,7 @@ public static class CollectorsCli
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(SummaryCommand.Create(output, error));
+        root.Subcommands.Add(IngestEventCommand.Create(output, error));
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -19,6 +19,8 @@ public sealed partial class ArmRestClient
     private readonly int _malformedPageRetries;
     private readonly TimeSpan _pageRetryDelay;
     private readonly ILogger _logger;
+    private readonly TokenCredential _credential;
+    private readonly string _scope;
 
     public ArmRestClient(AzureOptions options, TokenCredential credential, ILogger<ArmRestClient> logger)
         : this(options.ResolveResourceManagerEndpoint(), $"{options.ResolveCloud().ResourceManager.GetLeftPart(UriPartial.Authority)}/.default", options, credential, logger)
@@ -29,12 +31,17 @@ public sealed partial class ArmRestClient
     {
         Endpoint = endpoint;
         _logger = logger;
+        _credential = credential;
+        _scope = scope;
         var clientOptions = new RestClientOptions();
         clientOptions.Retry.MaxRetries = options.Retry.MaxRetries;
         clientOptions.Retry.Mode = RetryMode.Exponential;
         clientOptions.Retry.Delay = TimeSpan.FromSeconds(options.Retry.DelaySeconds);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(options.Retry.MaxDelaySeconds);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(options.Retry.NetworkTimeoutSeconds);
+        clientOptions.RetryPolicy = new RetryPolicy(
+            options.Retry.MaxRetries,
+            new QuotaAwareDelayStrategy(DelayStrategy.CreateExponentialDelayStrategy(TimeSpan.FromSeconds(options.Retry.DelaySeconds), TimeSpan.FromSeconds(options.Retry.MaxDelaySeconds))));
         var transport = TrustedTransport.CreateAzureTransport(options.AdditionalTrustedCertificate);
         if (transport is not null)
         {
@@ -47,6 +54,19 @@ public sealed partial class ArmRestClient
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>Times one page whose body is not valid JSON is fetched again (Azure:Retry:MalformedPageRetries).</summary>
+    public int MalformedPageRetries => _malformedPageRetries;
+
+    /// <summary>The first wait before such a page is fetched again; it grows with each attempt.</summary>
+    public TimeSpan PageRetryDelay => _pageRetryDelay;
+
+    /// <summary>The tenant of the identity that calls ARM: the <c>tid</c> claim of its access token (null if the token is not a JWT).</summary>
+    public async Task<string?> GetTenantIdAsync(CancellationToken cancellationToken)
+    {
+        var token = await _credential.GetTokenAsync(new TokenRequestContext([_scope]), cancellationToken).ConfigureAwait(false);
+        return EvidenceStore.ReadClaims(token.Token).GetValueOrDefault("tid");
+    }
 
     /// <summary>GET one URL; a non-success answer (after retries) throws <see cref="ArmRequestException"/>.</summary>
     public async Task<ReadOnlyMemory<byte>> GetAsync(Uri url, CancellationToken cancellationToken)
@@ -65,6 +85,36 @@ public sealed partial class ArmRestClient
         }
 
         return body;
+    }
+
+    /// <summary>
+    /// POST a JSON body to one URL (Resource Graph queries are POSTed); a non-success answer (after retries)
+    /// throws <see cref="ArmRequestException"/>. The answer keeps its headers, which carry quotas.
+    /// </summary>
+    public async Task<ArmResponse> PostAsync(Uri url, ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        EnsureSameHost(url);
+        using var message = _pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Post;
+        message.Request.Uri.Reset(url);
+        message.Request.Headers.Add("Accept", "application/json");
+        message.Request.Headers.Add("Content-Type", "application/json");
+        message.Request.Content = RequestContent.Create(json);
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        var response = message.Response;
+        var body = response.Content.ToMemory();
+        if (response.Status is < 200 or > 299)
+        {
+            throw ArmRequestException.From(response.Status, body, url);
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in response.Headers)
+        {
+            headers[header.Name] = header.Value;
+        }
+
+        return new ArmResponse(body, headers);
     }
 
     /// <summary>
@@ -140,4 +190,26 @@ public sealed partial class ArmRestClient
     private sealed class RestClientOptions : ClientOptions
     {
     }
+
+    /// <summary>
+    /// The usual back-off (which honours Retry-After), but a 429 from Resource Graph, which announces its
+    /// quota reset in x-ms-user-quota-resets-after (hh:mm:ss) instead, waits at least that long.
+    /// </summary>
+    private sealed class QuotaAwareDelayStrategy(DelayStrategy inner) : DelayStrategy(TimeSpan.FromMinutes(5), 0)
+    {
+        protected override TimeSpan GetNextDelayCore(Azure.Response? response, int retryNumber)
+        {
+            var delay = inner.GetNextDelay(response, retryNumber);
+            if (response is { Status: 429 } && response.Headers.TryGetValue(ResourceGraphClient.QuotaResetsAfterHeader, out var text)
+                && TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var resetsAfter) && resetsAfter > delay)
+            {
+                return resetsAfter;
+            }
+
+            return delay;
+        }
+    }
 }
+
+/// <summary>A successful answer: its body and its headers (names compared without case).</summary>
+public sealed record ArmResponse(ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, string> Headers);

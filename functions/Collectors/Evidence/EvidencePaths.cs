@@ -24,6 +24,27 @@ public static partial class EvidencePaths
     public static string SupplementManifest(EvidenceStream stream, TimeWindow window, int n) =>
         string.Create(CultureInfo.InvariantCulture, $"{Folder(stream, window)}/{Stem(window)}.supplement-{n:D3}{ManifestSuffix}");
 
+    /// <summary>A pushed event's manifest: its window orders it, its key (a hash of the event id) makes redelivery a no-op.</summary>
+    public static string EventManifest(EvidenceStream stream, TimeWindow window, string eventKey)
+    {
+        if (!EventKey().IsMatch(eventKey))
+        {
+            throw new ArgumentException($"An event key is 8–64 characters of a–z and 0–9; got '{eventKey}'.", nameof(eventKey));
+        }
+
+        return $"{Folder(stream, window)}/{Stem(window)}.event-{eventKey}{ManifestSuffix}";
+    }
+
+    /// <summary>
+    /// A rejected message, outside every stream (verify lists these, it never counts them):
+    /// <c>rejections/&lt;source&gt;/yyyy/MM/dd/&lt;sha256&gt;.rejection.json</c>, dated by receipt.
+    /// </summary>
+    public static string Rejection(string source, DateTimeOffset receivedAt, string sha256) =>
+        string.Create(CultureInfo.InvariantCulture, $"{RejectionsPrefix}{new EvidenceStream("rejections", source).Scope}/{receivedAt.UtcDateTime:yyyy}/{receivedAt.UtcDateTime:MM}/{receivedAt.UtcDateTime:dd}/{sha256}{RejectionSuffix}");
+
+    public const string RejectionsPrefix = "rejections/";
+    public const string RejectionSuffix = ".rejection.json";
+
     public static string Content(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ContentSuffix}";
 
     public static string Error(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ErrorSuffix}";
@@ -55,6 +76,9 @@ public static partial class EvidencePaths
             return false;
         }
     }
+
+    [GeneratedRegex("^[a-z0-9]{8,64}$")]
+    private static partial Regex EventKey();
 
     [GeneratedRegex(@"^(?<stream>[^/]+/[^/]+)/\d{4}/\d{2}/\d{2}/(?<start>\d{8}T\d{6}Z)_(?<end>\d{8}T\d{6}Z)(?<rest>\..+)$")]
     private static partial Regex Name();

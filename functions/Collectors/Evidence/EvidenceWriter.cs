@@ -138,6 +138,81 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         }
     }
 
+    /// <summary>
+    /// Commits pushed events (one, or a few delivered together) as their own manifest of kind <c>event</c>,
+    /// named by <paramref name="eventKey"/> inside the window that orders them:
+    /// <c>&lt;stream&gt;/…/&lt;start&gt;_&lt;end&gt;.event-&lt;key&gt;.manifest.json</c>, created with If-None-Match,
+    /// so a redelivered event commits nothing new. Event manifests join the stream's hash chain; they are
+    /// not grid windows, so verify does not look for gaps between them. Failures throw (nothing is
+    /// recorded): the caller's delivery retries them.
+    /// </summary>
+    public async Task<CommitResult> CommitEventAsync(EvidenceBatch batch, string eventKey, RecordSource source, CancellationToken cancellationToken)
+    {
+        var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var stream = batch.Stream;
+        var window = batch.Window;
+        var manifestName = EvidencePaths.EventManifest(stream, window, eventKey);
+        if (await store.Connection.Evidence.GetBlobClient(manifestName).ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
+            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
+        }
+
+        var runId = NewRunId(time.GetUtcNow());
+        var collectedStart = time.GetUtcNow();
+        var log = new SourceLog();
+        var content = await WriteContentAsync(EvidencePaths.Content(stream, window, runId), source, log, readiness, new StrongBox<long>(), cancellationToken).ConfigureAwait(false);
+        var manifest = new EvidenceManifest
+        {
+            Kind = "event",
+            Collector = batch.Collector,
+            Criteria = batch.Criteria,
+            Stream = stream.Name,
+            Scope = stream.Scope,
+            Sequence = -1,
+            Window = new ManifestWindow(window.Start, window.End),
+            Source = log.ToManifest(),
+            Content = content.Content,
+            Previous = null,
+            CollectedAt = new ManifestInterval(collectedStart, time.GetUtcNow()),
+            CollectorVersion = CollectorVersion,
+            Identity = readiness.Identity,
+            Immutability = content.Immutability,
+            RunId = runId,
+        };
+        return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a rejected message (write-once, If-None-Match): the raw message and why it was refused.
+    /// The same message rejected again on the same day finds its record already there.
+    /// </summary>
+    public async Task<string> WriteRejectionAsync(RejectionRecord record, CancellationToken cancellationToken)
+    {
+        var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var name = EvidencePaths.Rejection(record.Source, record.ReceivedAt, record.Message.Sha256);
+        var options = new BlobUploadOptions
+        {
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+        };
+        if (readiness.ImmutabilityEnforced && store.Options.LegalHold)
+        {
+            options.LegalHold = true;
+        }
+
+        try
+        {
+            await store.Connection.Evidence.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(record, EvidenceJson.Options), options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Delivered and rejected before: the first record stands.
+        }
+
+        return name;
+    }
+
     private sealed record WrittenContent(ManifestContent Content, ManifestImmutability Immutability);
 
     private async Task<WrittenContent> WriteContentAsync(string contentName, RecordSource source, SourceLog log, StoreReadiness readiness, StrongBox<long> recordsRead, CancellationToken cancellationToken)
@@ -276,9 +351,9 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         // From here on the window is committed whatever happens to the checkpoint (a stale one settles on the next read).
         try
         {
+            // Only grid windows move the timer's cursor; events and supplements do not.
             var next = manifest.Kind != "window" ? checkpoint.NextWindowStart
-                : checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End
-                : checkpoint.NextWindowStart;
+                : checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End : checkpoint.NextWindowStart;
             await streamLock.WriteAsync(checkpoint with { Head = link, Pending = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex)

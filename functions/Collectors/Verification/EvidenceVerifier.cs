@@ -28,11 +28,18 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         var manifestsByStream = new Dictionary<EvidenceStream, List<string>>();
         var contents = new List<(string Name, EvidenceStream Stream)>();
         var errors = new List<(string Name, ParsedEvidenceName Parsed)>();
+        var rejections = new List<string>();
         var prefix = streamFilter is null ? null : streamFilter.Name + "/";
         await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
         {
             if (!EvidencePaths.TryParse(item.Name, out var parsed))
             {
+                // Rejected messages are kept beside the streams, outside every chain: listed, never counted.
+                if (item.Name.StartsWith(EvidencePaths.RejectionsPrefix, StringComparison.Ordinal) && item.Name.EndsWith(EvidencePaths.RejectionSuffix, StringComparison.Ordinal))
+                {
+                    rejections.Add(item.Name);
+                }
+
                 continue;
             }
 
@@ -131,6 +138,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             Problems = [.. problems.OrderBy(p => p.Stream, StringComparer.Ordinal).ThenBy(p => p.Blob, StringComparer.Ordinal).ThenBy(p => p.Kind, StringComparer.Ordinal)],
             Orphans = orphans,
             ErrorRecords = errorSummaries,
+            Rejections = [.. rejections.Order(StringComparer.Ordinal)],
             ManifestsChecked = loaded.Count,
             RecordsChecked = records,
             BytesChecked = bytes,

@@ -30,6 +30,9 @@ public sealed record VerificationReport
     /// <summary>Recorded failed attempts (informational; the window's coverage is judged from the manifests).</summary>
     public required IReadOnlyList<ErrorRecordSummary> ErrorRecords { get; init; }
 
+    /// <summary>Rejection records of pushed messages that were refused (informational: outside every stream and chain).</summary>
+    public IReadOnlyList<string> Rejections { get; init; } = [];
+
     public required long ManifestsChecked { get; init; }
 
     public required long RecordsChecked { get; init; }

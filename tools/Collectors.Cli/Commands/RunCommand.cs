@@ -15,7 +15,55 @@ internal static class RunCommand
         var command = new Command("run", "Run a collector now: without --from/--to as its timer would; with them, commit every window of the range (backfill). Exit 0 all windows committed, 1 any window failed (see its error record), 2 usage or configuration error.");
         command.Subcommands.Add(ActivityLog(output, error));
         command.Subcommands.Add(AuditLog(output, error, EntraSignIns.EntraSignInsCollector.Id, "Collect Microsoft Entra sign-in logs (CC6.1) from Microsoft Graph.", sp => sp.GetRequiredService<EntraSignIns.EntraSignInsCollector>().Collector));
+        command.Subcommands.Add(DefenderFindings(output, error));
         command.Subcommands.Add(AuditLog(output, error, EntraDirectoryAudits.EntraDirectoryAuditsCollector.Id, "Collect Microsoft Entra directory audit logs (CC6.2, CC6.3) from Microsoft Graph.", sp => sp.GetRequiredService<EntraDirectoryAudits.EntraDirectoryAuditsCollector>().Collector));
+        return command;
+    }
+
+    private static Command DefenderFindings(TextWriter output, TextWriter error)
+    {
+        var from = new Option<string?>("--from") { Description = "Refused: snapshots of the past cannot exist." };
+        var to = new Option<string?>("--to") { Description = "Refused: snapshots of the past cannot exist." };
+        var verbose = new Option<bool>("--verbose") { Description = "Log every query." };
+        var command = new Command("defender-findings", "Take a full-population snapshot of Defender for Cloud now (assessments, open alerts, secure scores, SOC regulatory compliance), labelled with the current grid window (CC7.1, CC6.8, CC3.2). A second run in the same window commits nothing new.") { from, to, verbose };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                if (parse.GetValue(from) is not null || parse.GetValue(to) is not null)
+                {
+                    throw new CliUsageException(
+                        "defender-findings takes snapshots of the current state only: Defender for Cloud and Resource Graph do not keep past states, so snapshots of the past cannot exist and --from/--to are refused. Run 'collectors run defender-findings' without them to take a snapshot now.");
+                }
+
+                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+                var collector = host.Services.GetRequiredService<Collectors.Defender.DefenderCollector>();
+                var window = collector.WindowAt(DateTimeOffset.UtcNow);
+                await output.WriteLineAsync($"Taking a Defender for Cloud snapshot, labelled with window {window}…").ConfigureAwait(false);
+                CollectionRun run;
+                try
+                {
+                    run = await collector.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+
+                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+            }
+            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.UsageError;
+            }
+            catch (EvidenceSourceException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.Problem;
+            }
+        });
         return command;
     }
 

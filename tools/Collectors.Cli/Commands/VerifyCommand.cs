@@ -185,6 +185,16 @@ internal static class VerifyReportText
             }
         }
 
+        if (report.Rejections.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine(string.Create(c, $"Rejected messages ({report.Rejections.Count}): pushed messages refused with their reason; outside every stream"));
+            foreach (var r in report.Rejections)
+            {
+                w.WriteLine($"  {r}");
+            }
+        }
+
         w.WriteLine();
         w.WriteLine(report.Intact
             ? "Result: INTACT: every manifest in scope matches its content, every chain is unbroken, no window is missing between the first and last."

@@ -1,0 +1,72 @@
+using Collectors.Arm;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Collectors.Defender;
+
+public static class DefenderServiceCollectionExtensions
+{
+    public static IServiceCollection AddDefenderFindingsCollector(this IServiceCollection services)
+    {
+        services.AddOptions<DefenderOptions>().BindConfiguration(DefenderOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DefenderOptions>, DefenderOptionsValidator>();
+        services.TryAddSingleton<ResourceGraphClient>();
+        services.AddSingleton<DefenderCollector>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DefenderOptions>>().Value;
+            return new DefenderChecks(options.SlaDays, options.SecureScoreDropPoints);
+        });
+        return services;
+    }
+}
+
+public sealed class DefenderOptionsValidator : IValidateOptions<DefenderOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DefenderOptions options)
+    {
+        var failures = new List<string>();
+        if (options.SnapshotHours < 1 || 24 % options.SnapshotHours != 0)
+        {
+            failures.Add($"Collectors__Defender__SnapshotHours {options.SnapshotHours} must divide a day (1, 2, 3, 4, 6, 8, 12 or 24).");
+        }
+
+        if (options.PageSize is < 1 or > 1000)
+        {
+            failures.Add($"Collectors__Defender__PageSize {options.PageSize} must be 1–1000 (Resource Graph's $top).");
+        }
+
+        if (options.MaxParallelScopes < 1)
+        {
+            failures.Add($"Collectors__Defender__MaxParallelScopes {options.MaxParallelScopes} must be at least 1.");
+        }
+
+        if (options.SlaDays < 1)
+        {
+            failures.Add($"Collectors__Defender__SlaDays {options.SlaDays} must be at least 1.");
+        }
+
+        if (options.SecureScoreDropPoints < 0 || double.IsNaN(options.SecureScoreDropPoints))
+        {
+            failures.Add($"Collectors__Defender__SecureScoreDropPoints {options.SecureScoreDropPoints} cannot be negative.");
+        }
+
+        foreach (var standard in options.RegulatoryStandards.Where(s => !DefenderQueries.IsSafeStandard(s)))
+        {
+            failures.Add($"Collectors__Defender__RegulatoryStandards contains '{standard}': use 1–64 letters, digits, '.', '_' or '-' (it is matched as a name prefix).");
+        }
+
+        foreach (var subscription in options.Subscriptions.Where(s => !Guid.TryParse(s, out _)))
+        {
+            failures.Add($"Collectors__Defender__Subscriptions contains '{subscription}', which is not a subscription id (a GUID).");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.TenantId) && !Guid.TryParse(options.TenantId, out _))
+        {
+            failures.Add($"Collectors__Defender__TenantId '{options.TenantId}' is not a tenant id (a GUID).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
