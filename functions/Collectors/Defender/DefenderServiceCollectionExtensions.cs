@@ -18,6 +18,7 @@ public static class DefenderServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<DefenderOptions>>().Value;
             return new DefenderChecks(options.SlaDays, options.SecureScoreDropPoints);
         });
+        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(DefenderCollector.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<DefenderChecks>().EvaluateLatestAsync(reader, stream, to, ct)));
         return services;
     }
 }

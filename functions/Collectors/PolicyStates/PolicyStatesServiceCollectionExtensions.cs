@@ -10,6 +10,7 @@ public static class PolicyStatesServiceCollectionExtensions
         services.AddEventIngestion();
         services.AddSingleton<IEventRoute, PolicyStateEventRoute>();
         services.AddSingleton<PolicyStateChecks>();
+        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(PolicyStateEventRoute.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<PolicyStateChecks>().EvaluateAsync(reader, stream, from, to, ct)));
         return services;
     }
 }

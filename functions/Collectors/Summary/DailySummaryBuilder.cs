@@ -273,7 +273,8 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             records,
             errors,
             lastCommit,
-            Stale: lastCommit is null || now - lastCommit > descriptor.Freshness,
+            // Event streams have no schedule: silence there is not staleness.
+            Stale: expected is not null && (lastCommit is null || now - lastCommit > descriptor.Freshness),
             immutable,
             today.Select(m => m.Manifest.Immutability.Note).FirstOrDefault(n => n is not null),
             SuspiciousEmpty: windows.Count > 0 && records == 0 && previousRecords > 0,
