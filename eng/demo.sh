@@ -94,7 +94,7 @@ browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -n "$browser" ]; then
   profile="$(mktemp -d)"
   "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
-    --no-first-run --disable-sync --hide-scrollbars --user-data-dir="$profile" --window-size=1000,1600 \
+    --no-first-run --disable-sync --hide-scrollbars --user-data-dir="$profile" --window-size=1100,1700 \
     --screenshot="$out/summary-$day2.png" "file://$out/summary-$day2.html" >/dev/null 2>&1 || true
   rm -rf "$profile"
   [ -f "$out/summary-$day2.png" ] && png="$out/summary-$day2.png"
