@@ -82,20 +82,6 @@ public sealed class EntraCollectorTests
     }
 
     [TestMethod]
-    public async Task PacingKeepsRequestsUnderTheLimitWithoutTheServiceHavingToSayNo()
-    {
-        await using var harness = await EntraHarness.StartAsync(new GraphScenarioOptions { DataStart = Day, Days = 1, SignInsPerHour = 400, LateShare = 0 }, TimeProvider.System);
-        var pacer = new ReportingPacer(5, EntraHarness.ScaledWindow * 1.2, TimeProvider.System);
-        var collector = harness.Create(signIns: true, new AuditLogOptions { PageSize = 10 }, pacer);
-
-        var run = await collector.BackfillAsync(Day, Day.AddHours(2), null, CancellationToken.None);
-
-        Assert.AreEqual(0, run.Failed);
-        Assert.IsGreaterThanOrEqualTo(80, harness.Simulator.Faults.Requests, "800 sign-ins in pages of 10");
-        Assert.IsLessThanOrEqualTo(2, harness.Simulator.GraphThrottle.Throttled, "the pacer, not the service, keeps the rate");
-    }
-
-    [TestMethod]
     public async Task ThePublishedGraphExamplesParseAndAreJudged()
     {
         var signInPage = JsonPage.Parse(MicrosoftFixtures.Bytes("graph_signins_list_v1_example1_nextlink.json"), "value", "@odata.nextLink");

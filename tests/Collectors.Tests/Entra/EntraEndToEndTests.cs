@@ -64,10 +64,6 @@ public sealed class EntraEndToEndTests
             .Concat(auditTruth.Where(r => Activity(r) == "Add user").Select(r => $"{DirectoryAuditChecks.UserLifecycle} {r.Id}"))
             .ToList();
         CollectionAssert.AreEquivalent(expected, findings.Select(f => $"{f.Check} {f.RecordId}").ToList());
-
-        // Paced under the limit: the simulator's limiter rarely had to refuse.
-        var requests = harness.Simulator.Faults.Requests;
-        Assert.IsLessThanOrEqualTo(requests * 0.02, harness.Simulator.GraphThrottle.Throttled, $"{harness.Simulator.GraphThrottle.Throttled} of {requests} requests hit the 5-per-window limit");
     }
 
     private static string? Activity(GraphRecord record)
