@@ -44,6 +44,9 @@ public sealed class DailySummaryTests
         StringAssert.Contains(finding.Item, "mallory@contoso.com");
         StringAssert.EndsWith(finding.Manifest, ".manifest.json");
         Assert.AreEqual(Status.Pass, Criterion(summary, "CC7.2").Status);
+        var json = System.Text.Json.JsonSerializer.Serialize(summary, Collectors.Evidence.EvidenceJson.Options);
+        var results = Collectors.Tests.Evidence.ManifestSchemaTests.Load("collectors.summary.v1.schema.json").Evaluate(System.Text.Json.JsonDocument.Parse(json).RootElement, new Json.Schema.EvaluationOptions { OutputFormat = Json.Schema.OutputFormat.List });
+        Assert.IsTrue(results.IsValid, string.Join("; ", (results.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))));
         Assert.AreEqual("SOC 2 evidence " + D.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + ": 1 FAIL, 0 ERROR, 2 PASS", summary.Subject);
     }
 
