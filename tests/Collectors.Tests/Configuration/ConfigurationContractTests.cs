@@ -127,3 +127,44 @@ public sealed class ConfigurationContractTests
         StringAssert.Contains(message, "/nonexistent/proxy.pem");
     }
 }
+
+[TestClass]
+public sealed class CompositionTests
+{
+    /// <summary>What the Functions' constructors ask for must resolve from AddCollectors, or the host fails at the first trigger.</summary>
+    [TestMethod]
+    public async Task EveryServiceTheFunctionsNeedResolvesFromTheComposition()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Evidence:ConnectionString"] = Collectors.Tests.Infrastructure.Azurite.ConnectionString,
+            ["Azure:Credential"] = "AzureCli",
+        });
+        builder.AddCollectors();
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        foreach (var type in new[]
+        {
+            typeof(Collectors.ActivityLog.ActivityLogCollector),
+            typeof(Collectors.EntraSignIns.EntraSignInsCollector),
+            typeof(Collectors.EntraDirectoryAudits.EntraDirectoryAuditsCollector),
+            typeof(Collectors.Defender.DefenderCollector),
+            typeof(Collectors.Events.EventIngestionHandler),
+            typeof(Collectors.Summary.DailySummaryService),
+            typeof(TimeProvider),
+        })
+        {
+            Assert.IsNotNull(host.Services.GetService(type), type.Name);
+        }
+
+        var checks = host.Services.GetServices<Collectors.Catalog.ICollectorChecks>().Select(c => c.CollectorId).ToList();
+        foreach (var collector in Collectors.Catalog.CollectorCatalog.Default.Collectors)
+        {
+            CollectionAssert.Contains(checks, collector.Id, $"collector {collector.Id} registers no checks, so the daily summary could never FAIL it");
+        }
+
+        await host.StopAsync();
+    }
+}
