@@ -100,15 +100,31 @@ public sealed partial class DailySummaryService(
             return "not sent: Summary__Sender and Summary__Recipients__0 must be set";
         }
 
-        // The claim is the only thing that makes "send" happen at most once per date.
+        // The claim is the only thing that makes "send" happen at most once per date. It is overwritten,
+        // never deleted: the state container may sit under the account's version-level retention.
         var claim = state.GetBlobClient($"summaries/daily/{summary.Date}.mail-claim.json");
+        var sending = BinaryData.FromString($"{{\"state\":\"sending\",\"at\":\"{TimeWindow.Iso(time.GetUtcNow())}\"}}");
+        ETag claimed;
         try
         {
-            await claim.UploadAsync(BinaryData.FromString($"{{\"claimedAt\":\"{TimeWindow.Iso(time.GetUtcNow())}\"}}"), new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
+            claimed = (await claim.UploadAsync(sending, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false)).Value.ETag;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return $"already sent for {summary.Date}: not sent again";
+            var existing = (await claim.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+            if (!existing.Content.ToString().Contains("\"failed\"", StringComparison.Ordinal))
+            {
+                return $"already sent for {summary.Date}: not sent again";
+            }
+
+            try
+            {
+                claimed = (await claim.UploadAsync(sending, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = existing.Details.ETag } }, cancellationToken).ConfigureAwait(false)).Value.ETag;
+            }
+            catch (RequestFailedException again) when (again.Status is 409 or 412)
+            {
+                return $"another run is sending the summary of {summary.Date}: not sent twice";
+            }
         }
 
         var folder = $"{Stream.Name}/{summary.Date[..4]}/{summary.Date[5..7]}/{summary.Date[8..10]}";
@@ -134,7 +150,10 @@ public sealed partial class DailySummaryService(
             await reader.Container.GetBlobClient($"{folder}/{summary.Date}.mail-error.{EvidenceWriter.NewRunId(time.GetUtcNow())}.json").UploadAsync(
                 BinaryData.FromObjectAsJson(new { date = summary.Date, failedAt = time.GetUtcNow(), reason }, EvidenceJson.Options),
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
-            await claim.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await claim.UploadAsync(
+                BinaryData.FromString($"{{\"state\":\"failed\",\"at\":\"{TimeWindow.Iso(time.GetUtcNow())}\"}}"),
+                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = claimed } },
+                cancellationToken).ConfigureAwait(false);
             LogMailFailed(logger, ex, summary.Date);
             return $"not sent: {reason}";
         }
