@@ -71,6 +71,7 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
             {
                 LogBeyondRetention(logger, stream.Name, c, retention);
                 cursor = retention;
+                await writer.MoveCursorAsync(stream, retention, ct).ConfigureAwait(false);
             }
 
             foreach (var window in planner.PlanRun(cursor, time.GetUtcNow()))

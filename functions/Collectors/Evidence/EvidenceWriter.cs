@@ -53,6 +53,38 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         return await checkpoints.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Moves a stream's timer cursor to <paramref name="start"/> when it is behind it, e.g. when the windows
+    /// before it can no longer be collected (beyond the source's retention): they stay a visible gap.
+    /// </summary>
+    public async Task MoveCursorAsync(EvidenceStream stream, DateTimeOffset start, CancellationToken cancellationToken)
+    {
+        await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var streamLock = await checkpoints.LockAsync(stream, cancellationToken).ConfigureAwait(false);
+        var checkpoint = await streamLock.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (checkpoint.NextWindowStart is null || checkpoint.NextWindowStart < start)
+        {
+            await streamLock.WriteAsync(checkpoint with { NextWindowStart = start, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A window found already committed moves the cursor past it if the cursor was waiting on it.</summary>
+    private async Task PassCursorAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken)
+    {
+        var checkpoint = await checkpoints.ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (checkpoint.NextWindowStart is not { } cursor || cursor < window.Start || cursor >= window.End)
+        {
+            return;
+        }
+
+        await using var streamLock = await checkpoints.LockAsync(stream, cancellationToken).ConfigureAwait(false);
+        checkpoint = await streamLock.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (checkpoint.NextWindowStart is { } again && again >= window.Start && again < window.End)
+        {
+            await streamLock.WriteAsync(checkpoint with { NextWindowStart = window.End, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async Task<bool> IsCommittedAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
         await store.Connection.Evidence.GetBlobClient(EvidencePaths.Manifest(stream, window)).ExistsAsync(cancellationToken).ConfigureAwait(false);
 
@@ -78,6 +110,11 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         if (await store.Connection.Evidence.GetBlobClient(manifestName).ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
+            if (kind == "window")
+            {
+                await PassCursorAsync(stream, window, cancellationToken).ConfigureAwait(false);
+            }
+
             return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
         }
 
@@ -343,9 +380,14 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            await streamLock.WriteAsync(checkpoint with { Pending = null, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
-            LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
-            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
+            // The SDK retries a PUT whose answer was lost; the retry then meets our own manifest. Ours if the bytes are.
+            var stored = (await manifestBlob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
+            if (Convert.ToHexStringLower(SHA256.HashData(stored.Span)) != link.Sha256)
+            {
+                await streamLock.WriteAsync(checkpoint with { Pending = null, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+                LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
+                return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
+            }
         }
 
         // From here on the window is committed whatever happens to the checkpoint (a stale one settles on the next read).
@@ -353,7 +395,8 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         {
             // Only grid windows move the timer's cursor; events and supplements do not.
             var next = manifest.Kind != "window" ? checkpoint.NextWindowStart
-                : checkpoint.NextWindowStart is null || checkpoint.NextWindowStart == window.Start ? window.End : checkpoint.NextWindowStart;
+                : checkpoint.NextWindowStart is null || (checkpoint.NextWindowStart >= window.Start && checkpoint.NextWindowStart < window.End) ? window.End
+                : checkpoint.NextWindowStart;
             await streamLock.WriteAsync(checkpoint with { Head = link, Pending = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex)
@@ -399,7 +442,12 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         var name = EvidencePaths.Error(batch.Stream, batch.Window, runId);
         await evidence.GetBlobClient(name).UploadAsync(
             BinaryData.FromObjectAsJson(record, EvidenceJson.Options),
-            new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All }, HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                LegalHold = (await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false)).ImmutabilityEnforced && store.Options.LegalHold ? true : null,
+            },
             cancellationToken).ConfigureAwait(false);
         return name;
     }

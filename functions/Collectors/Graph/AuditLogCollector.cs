@@ -60,6 +60,7 @@ public sealed partial class AuditLogCollector(
             {
                 LogBeyondRetention(logger, stream.Name, c, retention);
                 cursor = retention;
+                await writer.MoveCursorAsync(stream, retention, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var window in planner.PlanRun(cursor, time.GetUtcNow()))
@@ -132,15 +133,24 @@ public sealed partial class AuditLogCollector(
             var window = new TimeWindow(original.Manifest.Window.Start, original.Manifest.Window.End);
             var family = manifests.Where(m => m.Manifest.Window.Start == window.Start && m.Manifest.Window.End == window.End).ToList();
             var known = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var member in family)
+            try
             {
-                await foreach (var record in reader.RecordsAsync(member, cancellationToken).ConfigureAwait(false))
+                foreach (var member in family)
                 {
-                    if (EvidenceReader.ReadString(record.Json.Span, "id") is { } id)
+                    await foreach (var record in reader.RecordsAsync(member, cancellationToken).ConfigureAwait(false))
                     {
-                        known.Add(id);
+                        if (EvidenceReader.ReadString(record.Json.Span, "id") is { } id)
+                        {
+                            known.Add(id);
+                        }
                     }
                 }
+            }
+            catch (InvalidDataException ex)
+            {
+                LogSweepFailed(logger, ex, stream.Name, window.Start);
+                results.Add(new CommitResult(CommitStatus.Failed, stream, window, null, 0, null, $"The committed evidence of this window cannot be read back ({ex.Message}); run 'collectors verify'. Late records were not swept."));
+                continue;
             }
 
             var scan = new SourceLog();
@@ -184,23 +194,46 @@ public sealed partial class AuditLogCollector(
         return results;
     }
 
+    /// <summary>
+    /// Sweeps every day since the last one swept, up to yesterday, once the sweep hour has passed. A day is
+    /// recorded as swept only when all its windows are committed and nothing failed; otherwise the next run tries again.
+    /// </summary>
     private async Task<IReadOnlyList<CommitResult>> SweepIfDueAsync(AuditLogSource source, EvidenceStream stream, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var yesterday = DateOnly.FromDateTime(now.UtcDateTime.Date.AddDays(-1));
-        if (now.UtcDateTime.Hour < options.SweepHourUtc || await ledger.LastSweptAsync(stream, cancellationToken).ConfigureAwait(false) >= yesterday)
+        if (now.UtcDateTime.Hour < options.SweepHourUtc)
         {
             return [];
         }
 
-        var results = await SweepAsync(source, stream, yesterday, cancellationToken).ConfigureAwait(false);
-        if (results.All(r => r.Status != CommitStatus.Failed))
+        var yesterday = DateOnly.FromDateTime(now.UtcDateTime.Date.AddDays(-1));
+        var earliest = DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date.AddDays(1));
+        var last = await ledger.LastSweptAsync(stream, cancellationToken).ConfigureAwait(false);
+        var first = last is { } done ? done.AddDays(1) : yesterday;
+        first = first < earliest ? earliest : first;
+        var all = new List<CommitResult>();
+        var perDay = (int)(TimeSpan.FromDays(1) / TimeSpan.FromMinutes(options.WindowMinutes));
+        for (var day = first; day <= yesterday; day = day.AddDays(1))
         {
-            await ledger.RecordAsync(stream, yesterday, cancellationToken).ConfigureAwait(false);
+            var results = await SweepAsync(source, stream, day, cancellationToken).ConfigureAwait(false);
+            all.AddRange(results);
+            var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var committed = 0;
+            await foreach (var manifest in reader.ManifestsAsync(stream, start, start.AddDays(1), cancellationToken).ConfigureAwait(false))
+            {
+                committed += manifest.Manifest.Kind == "window" && manifest.Manifest.Window.Start >= start && manifest.Manifest.Window.Start < start.AddDays(1) ? 1 : 0;
+            }
+
+            LogSwept(logger, stream.Name, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results.Count(r => r.Status == CommitStatus.Committed), results.Sum(r => r.Records));
+            if (committed < perDay || results.Any(r => r.Status == CommitStatus.Failed))
+            {
+                break;
+            }
+
+            await ledger.RecordAsync(stream, day, cancellationToken).ConfigureAwait(false);
         }
 
-        LogSwept(logger, stream.Name, yesterday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results.Count(r => r.Status == CommitStatus.Committed), results.Sum(r => r.Records));
-        return results;
+        return all;
     }
 
     private Task<CommitResult> CommitAsync(AuditLogSource source, EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>

@@ -79,6 +79,11 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
 
                 foreach (var s in own)
                 {
+                    if (s.WindowsPending > 0)
+                    {
+                        reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stream}: {s.WindowsPending} of {s.WindowsExpected} windows are not due yet (inside the collector's lag): the day is not complete."));
+                    }
+
                     if (s.WindowsMissing > 0)
                     {
                         reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stream}: {s.WindowsMissing} of {s.WindowsExpected} windows missing."));
@@ -187,7 +192,8 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
     private async Task<StreamCoverage> CoverageAsync(EvidenceStream stream, CollectorDescriptor descriptor, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, DailySummary? previous, CancellationToken cancellationToken)
     {
         var manifests = new List<CommittedManifest>();
-        await foreach (var manifest in reader.ManifestsAsync(stream, from.AddDays(-1), to, cancellationToken).ConfigureAwait(false))
+        // Up to now, not to the end of the day: the day's last windows are committed after midnight (lag).
+        await foreach (var manifest in reader.ManifestsAsync(stream, from.AddDays(-1), now > to ? now : to, cancellationToken).ConfigureAwait(false))
         {
             manifests.Add(manifest);
         }

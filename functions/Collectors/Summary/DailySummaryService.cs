@@ -84,10 +84,14 @@ public sealed partial class DailySummaryService(
                 continue;
             }
 
+            // Read to the end, so the content's hash and record count are checked before it is trusted.
+            DailySummary? summary = null;
             await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
             {
-                return JsonSerializer.Deserialize<DailySummary>(record.Json.Span, EvidenceJson.Options);
+                summary ??= JsonSerializer.Deserialize<DailySummary>(record.Json.Span, EvidenceJson.Options);
             }
+
+            return summary;
         }
 
         return null;
@@ -143,7 +147,7 @@ public sealed partial class DailySummaryService(
             LogSent(logger, summary.Date, options.Recipients.Count);
             return $"sent to {string.Join(", ", options.Recipients)}";
         }
-        catch (Exception ex) when (ex is Microsoft.Kiota.Abstractions.ApiException or HttpRequestException or IOException)
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             var code = ex is Microsoft.Graph.Models.ODataErrors.ODataError odata ? $"{odata.ResponseStatusCode} {odata.Error?.Code}: {odata.Error?.Message}" : ex.Message;
             var reason = $"Sending the summary of {summary.Date} from {options.Sender} failed: {code}. Mail.Send (application) must be granted and scoped to the sender's mailbox (docs/deploy.md).";

@@ -188,6 +188,17 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
                 $"The manifest describes stream {manifest.Stream} window {TimeWindow.Iso(manifest.Window.Start)}–{TimeWindow.Iso(manifest.Window.End)} with content {manifest.Content.Blob}, which does not match where it is stored."));
         }
 
+        if (manifest.Source is null || !manifest.Source.Complete)
+        {
+            problems.Add(new IntegrityProblem(ProblemKinds.ManifestUnreadable, stream.Name, name, "The manifest does not state a complete source population (source.complete is not true): it is not a commit."));
+        }
+
+        var expectedStem = $"{EvidencePaths.Folder(stream, new TimeWindow(manifest.Window.Start, manifest.Window.End))}/{EvidencePaths.Stem(new TimeWindow(manifest.Window.Start, manifest.Window.End))}.";
+        if (!manifest.Content.Blob.StartsWith(expectedStem, StringComparison.Ordinal))
+        {
+            problems.Add(new IntegrityProblem(ProblemKinds.ManifestMisplaced, stream.Name, name, $"The content blob {manifest.Content.Blob} is not this window's ({expectedStem}…)."));
+        }
+
         return new LoadedManifest(name, manifest, Convert.ToHexStringLower(SHA256.HashData(data.ToMemory().Span)));
     }
 

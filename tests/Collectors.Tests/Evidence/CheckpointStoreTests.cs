@@ -93,3 +93,38 @@ public sealed class CheckpointStoreTests
         Assert.AreEqual(Records.Stream, acquired.Stream);
     }
 }
+
+[TestClass]
+public sealed class CursorTests
+{
+    [TestMethod]
+    public async Task TheCursorMovesPastWindowsThatAreAlreadyCommitted()
+    {
+        await using var store = TestStore.Create();
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(1)), Records.Source(Records.Synthetic(2), complete: false), CancellationToken.None);
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(2)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(3)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
+        Assert.AreEqual(Records.Window(1).Start, (await store.Writer.ReadCheckpointAsync(Records.Stream, CancellationToken.None)).NextWindowStart, "the failed window holds the cursor");
+
+        // The timer's next run: retries window 1, then meets 2 and 3 already committed.
+        foreach (var i in new[] { 1, 2, 3 })
+        {
+            await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(i)), Records.Source(Records.Synthetic(2, seed: 7)), CancellationToken.None);
+        }
+
+        Assert.AreEqual(Records.Window(4).Start, (await store.Writer.ReadCheckpointAsync(Records.Stream, CancellationToken.None)).NextWindowStart, "and does not stall on them");
+    }
+
+    [TestMethod]
+    public async Task ACursorBeyondTheRetentionIsMovedAndKept()
+    {
+        await using var store = TestStore.Create();
+        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
+
+        await store.Writer.MoveCursorAsync(Records.Stream, Records.Window(10).Start, CancellationToken.None);
+        await store.Writer.MoveCursorAsync(Records.Stream, Records.Window(5).Start, CancellationToken.None);
+
+        Assert.AreEqual(Records.Window(10).Start, (await store.Writer.ReadCheckpointAsync(Records.Stream, CancellationToken.None)).NextWindowStart, "moved forward, never back");
+    }
+}
