@@ -3,6 +3,7 @@ using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Defender;
+using Collectors.DrTests;
 using Collectors.PolicyStates;
 using Collectors.Evidence;
 using Collectors.Graph;
@@ -66,6 +67,7 @@ public static class CollectorsHostBuilderExtensions
         services.AddActivityLogCollector();
         services.AddDefenderFindingsCollector();
         services.AddPolicyStatesCollector();
+        services.AddDrTestsCollector();
 
         services.AddEntraCollectors();
 
