@@ -17,8 +17,11 @@ public sealed class DrTestEventRoute(TimeProvider time, IOptions<DrTestsOptions>
     public const string Scope = "drills";
     public const string CompletedType = "Collectors.DrTest.Completed";
 
-    /// <summary>A Storage queue message holds at most 64 KiB; a drill report needs far less, so a larger event is refused.</summary>
-    public const int MaxEventBytes = 64 * 1024;
+    /// <summary>
+    /// A drill report needs a few hundred bytes; 32 KiB leaves room for notes and links while keeping the event
+    /// well inside a Storage queue message (64 KiB, less after Base64). A larger event is refused.
+    /// </summary>
+    public const int MaxEventBytes = 32 * 1024;
 
     public static readonly IReadOnlyList<string> CriteriaList = ["A1.2", "A1.3"];
 
