@@ -3,6 +3,7 @@ using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Defender;
+using Collectors.DrJobs;
 using Collectors.DrTests;
 using Collectors.PolicyStates;
 using Collectors.Evidence;
@@ -68,6 +69,7 @@ public static class CollectorsHostBuilderExtensions
         services.AddDefenderFindingsCollector();
         services.AddPolicyStatesCollector();
         services.AddDrTestsCollector();
+        services.AddDrJobsCollector();
 
         services.AddEntraCollectors();
 
