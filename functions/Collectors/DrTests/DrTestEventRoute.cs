@@ -78,7 +78,7 @@ public sealed class DrTestEventRoute(TimeProvider time, IOptions<DrTestsOptions>
 }
 
 /// <summary>The fields of a DR test report that the route validates and the checks judge.</summary>
-public sealed record DrTestReport(
+public sealed partial record DrTestReport(
     string DrillId,
     string Workload,
     string Scenario,
@@ -195,10 +195,14 @@ public sealed record DrTestReport(
             return null;
         }
 
-        // RFC 3339 demands an offset; a bare local time would be read in whatever zone the publisher was in.
-        if (value.ValueKind != JsonValueKind.String
-            || !DateTimeOffset.TryParseExact(value.GetString(), ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)
-            || !(value.GetString()!.EndsWith('Z') || value.GetString()!.EndsWith('z') || value.GetString()![^6] is '+' or '-'))
+        // RFC 3339 demands an offset (a bare local time would be read in whatever zone the publisher was in) and
+        // allows any number of fraction digits (Go writes nine); .NET keeps seven, so the rest is cut, not rounded.
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : string.Empty;
+        var match = Rfc3339().Match(text);
+        if (!match.Success
+            || !DateTimeOffset.TryParseExact(
+                $"{match.Groups["date"].Value}T{match.Groups["time"].Value}.{(match.Groups["fraction"].Value + "0000000")[..7]}{(match.Groups["zone"].Value is "z" ? "Z" : match.Groups["zone"].Value)}",
+                "yyyy-MM-dd'T'HH:mm:ss.fffffffK", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
             problems.Add($"data.{name} must be an RFC 3339 timestamp with a time zone (e.g. 2026-11-20T14:05:00Z), not {Shown(value)}");
             return null;
@@ -246,6 +250,9 @@ public sealed record DrTestReport(
 
         return minutes;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(?<date>\\d{4}-\\d{2}-\\d{2})[Tt](?<time>\\d{2}:\\d{2}:\\d{2})(?:\\.(?<fraction>\\d{1,7})\\d*)?(?<zone>[Zz]|[+-]\\d{2}:\\d{2})$")]
+    private static partial System.Text.RegularExpressions.Regex Rfc3339();
 
     private static string Shown(JsonElement value)
     {

@@ -121,6 +121,22 @@ public sealed class DrTestEventRouteTests
     }
 
     [TestMethod]
+    [DataRow("2026-11-20T14:48:00.123456789Z")]
+    [DataRow("2026-11-20T16:48:00+02:00")]
+    [DataRow("2026-11-20t14:48:00.5z")]
+    public async Task Rfc3339TimesWithAnyFractionOrOffsetAreAcceptedAndOrderedInUtc(string endedAt)
+    {
+        await using var store = TestStore.Create();
+        var data = DrTestsHarness.Data("d1", "payments", new DateTimeOffset(2026, 11, 20, 14, 48, 0, TimeSpan.Zero));
+        data["endedAt"] = endedAt;
+
+        var result = await DrTestsHarness.Handler(store).HandleAsync(DrTestsHarness.Queue, BinaryData.FromString(DrTestsHarness.EventGrid("e1", data).ToJsonString()), CancellationToken.None);
+
+        Assert.AreEqual(1, result.Accepted, result.Reason);
+        StringAssert.StartsWith(result.Events[0].Manifest, "dr-tests/drills/2026/11/20/20261120T144800Z_20261120T144801Z.event-");
+    }
+
+    [TestMethod]
     public async Task AFailedDrillNeedNotStateWhatItAchieved()
     {
         await using var store = TestStore.Create();
