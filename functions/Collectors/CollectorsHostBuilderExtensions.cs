@@ -3,6 +3,8 @@ using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
 using Collectors.Defender;
+using Collectors.DrJobs;
+using Collectors.DrTests;
 using Collectors.PolicyStates;
 using Collectors.Evidence;
 using Collectors.Graph;
@@ -66,6 +68,8 @@ public static class CollectorsHostBuilderExtensions
         services.AddActivityLogCollector();
         services.AddDefenderFindingsCollector();
         services.AddPolicyStatesCollector();
+        services.AddDrTestsCollector();
+        services.AddDrJobsCollector();
 
         services.AddEntraCollectors();
 

@@ -222,6 +222,10 @@ public sealed class TenantSimulator : IAsyncDisposable
         });
         app.MapPost("/providers/Microsoft.ResourceGraph/resources", (HttpContext context) =>
             ResourceGraphEndpoint.HandleAsync(context, defender, scenario, quota, Principal(context.Request.Headers.Authorization.ToString())));
+        app.MapGet("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.RecoveryServices/vaults/{vault}/replicationJobs", (HttpContext context, string subscriptionId, string resourceGroup, string vault) =>
+            Collectors.Simulator.RecoveryServices.RecoveryServicesEndpoints.ReplicationJobsAsync(context, subscriptionId, resourceGroup, vault, scenario));
+        app.MapGet("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.RecoveryServices/vaults/{vault}/backupJobs", (HttpContext context, string subscriptionId, string resourceGroup, string vault) =>
+            Collectors.Simulator.RecoveryServices.RecoveryServicesEndpoints.BackupJobsAsync(context, subscriptionId, resourceGroup, vault, scenario));
         app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
 
         await app.StartAsync(cancellationToken);

@@ -15,8 +15,9 @@ internal sealed class AzuriteProcess : IDisposable
     private readonly Process _process;
     private readonly string _directory;
 
-    private AzuriteProcess(Process process, string directory, int port, bool https)
+    private AzuriteProcess(Process process, string directory, int port, bool https, string service = "blob")
     {
+        Service = service;
         _process = process;
         _directory = directory;
         Port = port;
@@ -25,12 +26,45 @@ internal sealed class AzuriteProcess : IDisposable
 
     public int Port { get; }
 
+    /// <summary>blob (the default) or queue.</summary>
+    public string Service { get; }
+
     public bool Https { get; }
 
     public Uri BlobEndpoint => new($"{(Https ? "https" : "http")}://127.0.0.1:{Port}/devstoreaccount1");
 
-    public string ConnectionString =>
-        $"DefaultEndpointsProtocol={(Https ? "https" : "http")};AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};";
+    public string ConnectionString => Service == "queue"
+        ? $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};QueueEndpoint={QueueEndpoint};"
+        : $"DefaultEndpointsProtocol={(Https ? "https" : "http")};AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};";
+
+    public Uri QueueEndpoint => new($"http://127.0.0.1:{Port}/devstoreaccount1");
+
+    /// <summary>Azurite's queue service alone, over HTTP, for tests that drive a real queue (the blob service stays as it is).</summary>
+    public static AzuriteProcess StartQueueService()
+    {
+        var main = System.IO.Path.Combine(RepositoryRoot.Path, "node_modules", "azurite", "dist", "src", "queue", "main.js");
+        if (!File.Exists(main))
+        {
+            throw new InvalidOperationException($"Azurite is not installed ({main} is missing). Run 'npm ci' in {RepositoryRoot.Path}, or use ./eng/test.sh, which does.");
+        }
+
+        var port = FreePort();
+        var directory = Directory.CreateTempSubdirectory("collectors-azurite-queue-").FullName;
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { main, "--queueHost", "127.0.0.1", "--queuePort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--skipApiVersionCheck", "--inMemoryPersistence", "--disableTelemetry", "--silent" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var azurite = new AzuriteProcess(process, directory, port, https: false, "queue");
+        azurite.WaitUntilListening();
+        return azurite;
+    }
 
     public static AzuriteProcess Start(string? certificatePem = null, string? keyPem = null, bool oauth = false)
     {
