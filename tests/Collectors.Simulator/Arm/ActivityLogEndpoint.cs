@@ -76,7 +76,7 @@ public static partial class ActivityLogEndpoint
         var token = query["$skiptoken"].ToString();
         if (!string.IsNullOrEmpty(token))
         {
-            cursor = DecodeToken(token);
+            cursor = TimeCursor.Decode(token);
             if (cursor is null)
             {
                 await ArmErrors.WriteAsync(context, 400, "InvalidSkipToken", "The $skiptoken is not valid for this query.");
@@ -93,7 +93,7 @@ public static partial class ActivityLogEndpoint
                 continue;
             }
 
-            if (cursor is { } c && (e.Timestamp.UtcTicks > c.Ticks || (e.Timestamp.UtcTicks == c.Ticks && string.CompareOrdinal(e.EventDataId, c.Id) >= 0)))
+            if (cursor is { } c && !TimeCursor.IsAfter(c, e.Timestamp.UtcTicks, e.EventDataId))
             {
                 continue;
             }
@@ -137,7 +137,7 @@ public static partial class ActivityLogEndpoint
             var next = $"{context.Request.Scheme}://{context.Request.Host}/subscriptions/{subscriptionId}/providers/microsoft.insights/eventtypes/management/values" +
                 $"?api-version={ApiVersion}&$filter={Uri.EscapeDataString(filterText)}" +
                 (string.IsNullOrWhiteSpace(select) ? string.Empty : $"&$select={Uri.EscapeDataString(select)}") +
-                $"&$skiptoken={EncodeToken(last.Timestamp.UtcTicks, last.EventDataId)}";
+                $"&$skiptoken={TimeCursor.Encode(last.Timestamp.UtcTicks, last.EventDataId)}";
             buffer.Write(",\"nextLink\":"u8);
             buffer.Write(JsonSerializer.SerializeToUtf8Bytes(next));
         }
@@ -174,24 +174,6 @@ public static partial class ActivityLogEndpoint
 
     private static bool TryParseTime(string text, out DateTimeOffset value) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
-
-    private static string EncodeToken(long ticks, string id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{ticks}|{id}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static (long, string)? DecodeToken(string token)
-    {
-        try
-        {
-            var padded = token.Replace('-', '+').Replace('_', '/');
-            padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
-            return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) ? (ticks, parts[1]) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 
     [GeneratedRegex(@"^\s*eventTimestamp\s+ge\s+'(?<from>[^']+)'\s+and\s+eventTimestamp\s+le\s+'(?<to>[^']+)'(\s+and\s+(?<field>resourceGroupName|resourceProvider|resourceUri|correlationId)\s+eq\s+'(?<value>[^']*)')?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex Filter();

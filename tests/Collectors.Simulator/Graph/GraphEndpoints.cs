@@ -114,7 +114,7 @@ public static partial class GraphEndpoints
         (long Ticks, string Id)? cursor = null;
         if (query.TryGetValue("$skiptoken", out var token) && !string.IsNullOrEmpty(token))
         {
-            cursor = DecodeToken(token!);
+            cursor = TimeCursor.Decode(token!);
             if (cursor is null)
             {
                 await WriteErrorAsync(context, 400, "Request_BadRequest", "Invalid $skiptoken.");
@@ -131,7 +131,7 @@ public static partial class GraphEndpoints
                 continue;
             }
 
-            if (cursor is { } c && (record.At.UtcTicks > c.Ticks || (record.At.UtcTicks == c.Ticks && string.CompareOrdinal(record.Id, c.Id) >= 0)))
+            if (cursor is { } c && !TimeCursor.IsAfter(c, record.At.UtcTicks, record.Id))
             {
                 continue;
             }
@@ -167,7 +167,7 @@ public static partial class GraphEndpoints
             var last = page[^1];
             var next = $"{context.Request.Scheme}://{context.Request.Host}/{version}/auditLogs/{kind}?$top={top}" +
                 (string.IsNullOrWhiteSpace(filter) ? string.Empty : $"&$filter={Uri.EscapeDataString(filter)}") +
-                $"&$skiptoken={EncodeToken(last.At.UtcTicks, last.Id)}";
+                $"&$skiptoken={TimeCursor.Encode(last.At.UtcTicks, last.Id)}";
             buffer.Write(",\"@odata.nextLink\":"u8);
             buffer.Write(JsonSerializer.SerializeToUtf8Bytes(next));
         }
@@ -202,24 +202,6 @@ public static partial class GraphEndpoints
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static string EncodeToken(long ticks, string id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{ticks}|{id}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static (long, string)? DecodeToken(string token)
-    {
-        try
-        {
-            var padded = token.Replace('-', '+').Replace('_', '/');
-            padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|');
-            return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) ? (ticks, parts[1]) : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 
     [GeneratedRegex(@"(?<field>[A-Za-z]+DateTime)\s+(?<op>ge|gt|le|lt)\s+(?<value>\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)")]
     private static partial Regex Comparison();
