@@ -27,44 +27,31 @@ internal static class RunCommand
         var to = new Option<string?>("--to") { Description = "Refused: snapshots of the past cannot exist." };
         var verbose = new Option<bool>("--verbose") { Description = "Log every query." };
         var command = new Command("defender-findings", "Take a full-population snapshot of Defender for Cloud now (assessments, open alerts, secure scores, SOC regulatory compliance), labelled with the current grid window (CC7.1, CC6.8, CC3.2). A second run in the same window commits nothing new.") { from, to, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
+            if (parse.GetValue(from) is not null || parse.GetValue(to) is not null)
+            {
+                throw new CliUsageException(
+                    "defender-findings takes snapshots of the current state only: Defender for Cloud and Resource Graph do not keep past states, so snapshots of the past cannot exist and --from/--to are refused. Run 'collectors run defender-findings' without them to take a snapshot now.");
+            }
+
+            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+            var collector = host.Services.GetRequiredService<Collectors.Defender.DefenderCollector>();
+            var window = collector.WindowAt(DateTimeOffset.UtcNow);
+            await output.WriteLineAsync($"Taking a Defender for Cloud snapshot, labelled with window {window}…").ConfigureAwait(false);
+            CollectionRun run;
             try
             {
-                if (parse.GetValue(from) is not null || parse.GetValue(to) is not null)
-                {
-                    throw new CliUsageException(
-                        "defender-findings takes snapshots of the current state only: Defender for Cloud and Resource Graph do not keep past states, so snapshots of the past cannot exist and --from/--to are refused. Run 'collectors run defender-findings' without them to take a snapshot now.");
-                }
-
-                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-                var collector = host.Services.GetRequiredService<Collectors.Defender.DefenderCollector>();
-                var window = collector.WindowAt(DateTimeOffset.UtcNow);
-                await output.WriteLineAsync($"Taking a Defender for Cloud snapshot, labelled with window {window}…").ConfigureAwait(false);
-                CollectionRun run;
-                try
-                {
-                    run = await collector.SnapshotAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-
-                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+                run = await collector.SnapshotAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+            catch (ArgumentException ex)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.UsageError;
+                throw new CliUsageException(ex.Message);
             }
-            catch (EvidenceSourceException ex)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.Problem;
-            }
-        });
+
+            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+        }));
         return command;
     }
 
@@ -75,77 +62,64 @@ internal static class RunCommand
         var sweep = new Option<string?>("--sweep") { Description = "Run the late-arrival sweep for this UTC day (yyyy-MM-dd): supplements for records not captured yet." };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
         var command = new Command(id, description) { from, to, sweep, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            try
+            var fromText = parse.GetValue(from);
+            var toText = parse.GetValue(to);
+            var sweepText = parse.GetValue(sweep);
+            if ((fromText is null) != (toText is null))
             {
-                var fromText = parse.GetValue(from);
-                var toText = parse.GetValue(to);
-                var sweepText = parse.GetValue(sweep);
-                if ((fromText is null) != (toText is null))
-                {
-                    throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
-                }
-
-                DateOnly? sweepDay = null;
-                if (sweepText is not null)
-                {
-                    sweepDay = DateOnly.TryParseExact(sweepText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-                        ? d
-                        : throw new CliUsageException($"--sweep '{sweepText}' is not a day; use yyyy-MM-dd.");
-                }
-
-                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-                var collector = resolve(host.Services);
-                CollectionRun run;
-                if (sweepDay is { } day)
-                {
-                    var tenant = await collector.TenantIdAsync(cancellationToken).ConfigureAwait(false);
-                    var results = new List<CommitResult>();
-                    foreach (var source in collector.Sources)
-                    {
-                        results.AddRange(await collector.SweepAsync(source, source.StreamFor(tenant), day, cancellationToken).ConfigureAwait(false));
-                    }
-
-                    run = new CollectionRun(results);
-                }
-                else if (fromText is null)
-                {
-                    await output.WriteLineAsync($"Running {id} as its timer would…").ConfigureAwait(false);
-                    run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    var start = CliConfiguration.ParseInstant(fromText, "--from");
-                    var end = CliConfiguration.ParseInstant(toText!, "--to");
-                    int windows;
-                    try
-                    {
-                        windows = collector.PlanBackfill(start, end).Count * collector.Sources.Count;
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new CliUsageException(ex.Message);
-                    }
-
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Backfilling {id}: {windows} window(s), {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)} (paced under Graph's reporting limit)…")).ConfigureAwait(false);
-                    run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, windows), cancellationToken).ConfigureAwait(false);
-                }
-
-                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
             }
-            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+
+            DateOnly? sweepDay = null;
+            if (sweepText is not null)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.UsageError;
+                sweepDay = DateOnly.TryParseExact(sweepText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                    ? d
+                    : throw new CliUsageException($"--sweep '{sweepText}' is not a day; use yyyy-MM-dd.");
             }
-            catch (EvidenceSourceException ex)
+
+            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+            var collector = resolve(host.Services);
+            CollectionRun run;
+            if (sweepDay is { } day)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.Problem;
+                var tenant = await collector.TenantIdAsync(cancellationToken).ConfigureAwait(false);
+                var results = new List<CommitResult>();
+                foreach (var source in collector.Sources)
+                {
+                    results.AddRange(await collector.SweepAsync(source, source.StreamFor(tenant), day, cancellationToken).ConfigureAwait(false));
+                }
+
+                run = new CollectionRun(results);
             }
-        });
+            else if (fromText is null)
+            {
+                await output.WriteLineAsync($"Running {id} as its timer would…").ConfigureAwait(false);
+                run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var start = CliConfiguration.ParseInstant(fromText, "--from");
+                var end = CliConfiguration.ParseInstant(toText!, "--to");
+                int windows;
+                try
+                {
+                    windows = collector.PlanBackfill(start, end).Count * collector.Sources.Count;
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Backfilling {id}: {windows} window(s), {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)} (paced under Graph's reporting limit)…")).ConfigureAwait(false);
+                run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, windows), cancellationToken).ConfigureAwait(false);
+            }
+
+            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+        }));
         return command;
     }
 
@@ -155,57 +129,44 @@ internal static class RunCommand
         var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
         var command = new Command("dr-jobs", "Collect Site Recovery test failovers and Azure Backup restores of each vault in Collectors__DrJobs__Vaults into write-once evidence (A1.2, A1.3).") { from, to, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
+            var fromText = parse.GetValue(from);
+            var toText = parse.GetValue(to);
+            if ((fromText is null) != (toText is null))
+            {
+                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+            }
+
+            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+            var collector = host.Services.GetRequiredService<Collectors.DrJobs.DrJobsCollector>();
+            CollectionRun run;
             try
             {
-                var fromText = parse.GetValue(from);
-                var toText = parse.GetValue(to);
-                if ((fromText is null) != (toText is null))
+                var vaults = collector.Vaults();
+                if (fromText is null)
                 {
-                    throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+                    await output.WriteLineAsync("Running the DR jobs collector as its timer would…").ConfigureAwait(false);
+                    run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
                 }
-
-                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-                var collector = host.Services.GetRequiredService<Collectors.DrJobs.DrJobsCollector>();
-                CollectionRun run;
-                try
+                else
                 {
-                    var vaults = collector.Vaults();
-                    if (fromText is null)
-                    {
-                        await output.WriteLineAsync("Running the DR jobs collector as its timer would…").ConfigureAwait(false);
-                        run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        var start = CliConfiguration.ParseInstant(fromText, "--from");
-                        var end = CliConfiguration.ParseInstant(toText!, "--to");
-                        var perVault = collector.PlanBackfill(start, end).Count;
-                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                            $"Backfilling the DR jobs of {vaults.Count} vault(s), {perVault} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
-                        run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, perVault * vaults.Count), cancellationToken).ConfigureAwait(false);
-                    }
+                    var start = CliConfiguration.ParseInstant(fromText, "--from");
+                    var end = CliConfiguration.ParseInstant(toText!, "--to");
+                    var perVault = collector.PlanBackfill(start, end).Count;
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"Backfilling the DR jobs of {vaults.Count} vault(s), {perVault} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
+                    run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, perVault * vaults.Count), cancellationToken).ConfigureAwait(false);
                 }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-
-                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
             }
-            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+            catch (ArgumentException ex)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.UsageError;
+                throw new CliUsageException(ex.Message);
             }
-            catch (EvidenceSourceException ex)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.Problem;
-            }
-        });
+
+            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+        }));
         return command;
     }
 
@@ -216,83 +177,89 @@ internal static class RunCommand
         var subscriptions = new Option<string[]>("--subscription") { Description = "A subscription id; repeat for several. Default: Collectors__ActivityLog__Subscriptions, else every readable subscription.", AllowMultipleArgumentsPerToken = false };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
         var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, subscriptions, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            try
+            var fromText = parse.GetValue(from);
+            var toText = parse.GetValue(to);
+            if ((fromText is null) != (toText is null))
             {
-                var fromText = parse.GetValue(from);
-                var toText = parse.GetValue(to);
-                if ((fromText is null) != (toText is null))
+                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+            }
+
+            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
+            var collector = host.Services.GetRequiredService<ActivityLogCollector>();
+            var only = parse.GetValue(subscriptions) ?? [];
+            CollectionRun run;
+            if (fromText is null)
+            {
+                if (only.Length > 0)
                 {
-                    throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+                    throw new CliUsageException("--subscription applies to a backfill (--from/--to); a scheduled run collects the configured subscriptions.");
                 }
 
-                using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-                var collector = host.Services.GetRequiredService<ActivityLogCollector>();
-                var only = parse.GetValue(subscriptions) ?? [];
-                CollectionRun run;
-                if (fromText is null)
+                await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
+                run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var start = CliConfiguration.ParseInstant(fromText, "--from");
+                var end = CliConfiguration.ParseInstant(toText!, "--to");
+                int perStream;
+                try
                 {
-                    if (only.Length > 0)
-                    {
-                        throw new CliUsageException("--subscription applies to a backfill (--from/--to); a scheduled run collects the configured subscriptions.");
-                    }
-
-                    await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
-                    run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+                    perStream = collector.PlanBackfill(start, end).Count;
                 }
-                else
+                catch (ArgumentException ex)
                 {
-                    var start = CliConfiguration.ParseInstant(fromText, "--from");
-                    var end = CliConfiguration.ParseInstant(toText!, "--to");
-                    int perStream;
-                    try
-                    {
-                        perStream = collector.PlanBackfill(start, end).Count;
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new CliUsageException(ex.Message);
-                    }
-
-                    IReadOnlyList<string> targets;
-                    try
-                    {
-                        targets = await collector.ResolveSubscriptionsAsync(only, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new CliUsageException(ex.Message);
-                    }
-
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"Backfilling the Activity Log of {targets.Count} subscription(s), {perStream} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
-                    var progress = new ProgressPrinter(output, perStream * targets.Count);
-                    try
-                    {
-                        run = await collector.BackfillAsync(start, end, targets, progress, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new CliUsageException(ex.Message);
-                    }
+                    throw new CliUsageException(ex.Message);
                 }
 
-                await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-                return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+                IReadOnlyList<string> targets;
+                try
+                {
+                    targets = await collector.ResolveSubscriptionsAsync(only, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"Backfilling the Activity Log of {targets.Count} subscription(s), {perStream} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
+                var progress = new ProgressPrinter(output, perStream * targets.Count);
+                try
+                {
+                    run = await collector.BackfillAsync(start, end, targets, progress, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
             }
-            catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.UsageError;
-            }
-            catch (EvidenceSourceException ex)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CollectorsCli.Problem;
-            }
-        });
+
+            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
+            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
+        }));
         return command;
+    }
+
+    /// <summary>Exit 2 for usage and configuration errors, 1 when the source refused in a way the user must fix.</summary>
+    private static async Task<int> Guarded(TextWriter error, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return CollectorsCli.UsageError;
+        }
+        catch (EvidenceSourceException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return CollectorsCli.Problem;
+        }
     }
 }
 
