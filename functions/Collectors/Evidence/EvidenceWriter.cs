@@ -143,24 +143,9 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
                 stored.Add(new ManifestAttachment(name, attachment.ContentType, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes.Span))));
             }
 
-            var manifest = new EvidenceManifest
+            var manifest = Draft(batch, kind, log, content, collectedStart, readiness, runId) with
             {
-                Kind = kind,
                 Supplements = supplements,
-                Collector = batch.Collector,
-                Criteria = batch.Criteria,
-                Stream = stream.Name,
-                Scope = stream.Scope,
-                Sequence = -1,
-                Window = new ManifestWindow(window.Start, window.End),
-                Source = log.ToManifest(),
-                Content = content.Content,
-                Previous = null,
-                CollectedAt = new ManifestInterval(collectedStart, time.GetUtcNow()),
-                CollectorVersion = CollectorVersion,
-                Identity = readiness.Identity,
-                Immutability = content.Immutability,
-                RunId = runId,
                 Attachments = stored.Count == 0 ? null : stored,
             };
 
@@ -199,24 +184,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         var collectedStart = time.GetUtcNow();
         var log = new SourceLog();
         var content = await WriteContentAsync(EvidencePaths.Content(stream, window, runId), source, log, readiness, new StrongBox<long>(), cancellationToken).ConfigureAwait(false);
-        var manifest = new EvidenceManifest
-        {
-            Kind = "event",
-            Collector = batch.Collector,
-            Criteria = batch.Criteria,
-            Stream = stream.Name,
-            Scope = stream.Scope,
-            Sequence = -1,
-            Window = new ManifestWindow(window.Start, window.End),
-            Source = log.ToManifest(),
-            Content = content.Content,
-            Previous = null,
-            CollectedAt = new ManifestInterval(collectedStart, time.GetUtcNow()),
-            CollectorVersion = CollectorVersion,
-            Identity = readiness.Identity,
-            Immutability = content.Immutability,
-            RunId = runId,
-        };
+        var manifest = Draft(batch, "event", log, content, collectedStart, readiness, runId);
         return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);
     }
 
@@ -249,6 +217,26 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
 
         return name;
     }
+
+    /// <summary>A manifest before the chain fields (sequence, previous) are set under the stream's lock.</summary>
+    private EvidenceManifest Draft(EvidenceBatch batch, string kind, SourceLog log, WrittenContent content, DateTimeOffset collectedStart, StoreReadiness readiness, string runId) => new()
+    {
+        Kind = kind,
+        Collector = batch.Collector,
+        Criteria = batch.Criteria,
+        Stream = batch.Stream.Name,
+        Scope = batch.Stream.Scope,
+        Sequence = -1,
+        Window = new ManifestWindow(batch.Window.Start, batch.Window.End),
+        Source = log.ToManifest(),
+        Content = content.Content,
+        Previous = null,
+        CollectedAt = new ManifestInterval(collectedStart, time.GetUtcNow()),
+        CollectorVersion = CollectorVersion,
+        Identity = readiness.Identity,
+        Immutability = content.Immutability,
+        RunId = runId,
+    };
 
     private sealed record WrittenContent(ManifestContent Content, ManifestImmutability Immutability);
 
