@@ -72,9 +72,7 @@ TAIL=3 run run defender-findings
 curl -s --cacert "$out/simulator.pem" -H "Authorization: Bearer demo" -X POST "https://127.0.0.1:$port/_simulator/defender?generation=2" >/dev/null
 echo "(the simulated tenant moves on: new high-severity findings, a secure-score drop)"
 step "Collecting: Azure Policy state-change events (Event Grid → queue → handler)"
-for f in "$root"/../shared/fixtures/microsoft/eventgrid_egevent_policyinsights_policystatechanged.json; do
-  [ -f "$f" ] && TAIL=2 run ingest-event --file "$f"
-done
+TAIL=2 run ingest-event --file "$root/tests/fixtures/microsoft/eventgrid_egevent_policyinsights_policystatechanged.json"
 if [ -f "$root/eng/demo-extra.sh" ]; then source "$root/eng/demo-extra.sh"; fi
 
 step "Daily summaries (the second shows drift) and e-mail"

@@ -2,15 +2,15 @@ using System.Text.Json.Nodes;
 
 namespace Collectors.Tests.Infrastructure;
 
-/// <summary>The payload examples Microsoft published, in ../shared/fixtures/microsoft beside the repository.</summary>
+/// <summary>The payload examples Microsoft published, copied into tests/fixtures/microsoft with their sources (SOURCES.md there).</summary>
 internal static class MicrosoftFixtures
 {
-    public static string Directory { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot.Path, "..", "shared", "fixtures", "microsoft"));
+    public static string Directory { get; } = Path.Combine(RepositoryRoot.Path, "tests", "fixtures", "microsoft");
 
     public static byte[] Bytes(string file)
     {
         var path = Path.Combine(Directory, file);
-        Assert.IsTrue(File.Exists(path), $"{path} is missing: the shared fixtures must sit beside the repository (../shared).");
+        Assert.IsTrue(File.Exists(path), $"{path} is missing: copy the published example into tests/fixtures/microsoft and name its source in SOURCES.md.");
         return File.ReadAllBytes(path);
     }
 
