@@ -8,6 +8,7 @@ using Collectors.DrTests;
 using Collectors.PolicyStates;
 using Collectors.Evidence;
 using Collectors.Graph;
+using Collectors.Signing;
 using Collectors.Summary;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -38,6 +39,11 @@ public static class CollectorsHostBuilderExtensions
                 endpoints.Add(evidence.BlobServiceUri);
             }
 
+            if (evidence.SigningKeyId is not null)
+            {
+                endpoints.Add(evidence.SigningKeyId);
+            }
+
             return CredentialFactory.Create(azure, endpoints);
         });
         services.AddSingleton(sp => EvidenceStoreConnection.Create(
@@ -57,8 +63,15 @@ public static class CollectorsHostBuilderExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<CheckpointStore>());
         });
+        services.AddSingleton<IEvidenceSigner>(sp =>
+        {
+            var evidence = sp.GetRequiredService<IOptions<EvidenceOptions>>().Value;
+            var connection = sp.GetRequiredService<EvidenceStoreConnection>();
+            return EvidenceSigners.Create(evidence, sp.GetRequiredService<IOptions<AzureOptions>>().Value, connection, sp.GetRequiredService<TokenCredential>());
+        });
+        services.AddSingleton<EvidenceSealer>();
         services.AddSingleton<EvidenceWriter>();
-        services.AddSingleton(sp => new EvidenceReader(sp.GetRequiredService<EvidenceStoreConnection>().Evidence));
+        services.AddSingleton(sp => new EvidenceReader(sp.GetRequiredService<EvidenceStoreConnection>().Evidence, sp.GetRequiredService<EvidenceSealer>().Check));
         services.AddSingleton(sp => new ArmRestClient(
             sp.GetRequiredService<IOptions<AzureOptions>>().Value,
             sp.GetRequiredService<TokenCredential>(),

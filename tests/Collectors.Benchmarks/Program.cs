@@ -19,9 +19,12 @@ var connectionString = Environment.GetEnvironmentVariable("AZURITE_CONNECTION_ST
 var suffix = Guid.NewGuid().ToString("N")[..10];
 var options = new EvidenceOptions { ConnectionString = connectionString, Container = $"bench-{suffix}", StateContainer = $"bench-state-{suffix}", RequireImmutability = false };
 var connection = EvidenceStoreConnection.Create(options, new AzureOptions());
+var evidenceStore = new EvidenceStore(connection, options, NullLogger<EvidenceStore>.Instance);
+using var signer = new Collectors.Signing.LocalSigner(connection.State!);
 var writer = new EvidenceWriter(
-    new EvidenceStore(connection, options, NullLogger<EvidenceStore>.Instance),
+    evidenceStore,
     new CheckpointStore(connection.State!, connection.Evidence, TimeProvider.System, NullLogger.Instance),
+    new EvidenceSealer(evidenceStore, signer),
     TimeProvider.System,
     NullLogger<EvidenceWriter>.Instance);
 using var process = Process.GetCurrentProcess();

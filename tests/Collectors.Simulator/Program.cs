@@ -64,8 +64,9 @@ try
     Console.WriteLine($"Data: {simulator.Scenario.Options.DataStart:O} for {simulator.Scenario.Options.Days} day(s); planted violations: {simulator.Scenario.Violations.Count}");
     Console.WriteLine($"Mail sent through it is written to: {simulator.Mail.Directory}");
     Console.WriteLine($"Defender for Cloud (Resource Graph): {simulator.Defender.Options.AssessmentsPerSubscription} assessments per subscription, generation {simulator.Defender.Generation}");
+    Console.WriteLine($"Key Vault evidence signing key: {simulator.SigningKeyId}");
     Console.WriteLine("Point the suite at it with:");
-    Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath}");
+    Console.WriteLine($"  Azure__ResourceManagerEndpoint={simulator.BaseUri} Azure__GraphEndpoint={simulator.BaseUri} Azure__Credential=Simulator Azure__AdditionalTrustedCertificate={simulator.CertificatePath} Evidence__SigningKeyId={simulator.SigningKeyId}");
     Console.WriteLine("Press Ctrl+C to stop.");
     // The host's console lifetime turns SIGTERM and Ctrl+C into a stop request.
     var stopped = new TaskCompletionSource();

@@ -66,6 +66,12 @@ public sealed record SimulatorOptions
     public int ResourceGraphQuotaLimit { get; init; } = 15;
 
     public TimeSpan ResourceGraphQuotaWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Key Vault keys served (EC P-256, for evidence signing).</summary>
+    public IReadOnlyList<string> KeyVaultKeys { get; init; } = [KeyVault.KeyVaultEndpoint.DefaultKeyName];
+
+    /// <summary>Answer Key Vault sign requests with 403 (the app lacks keys/sign).</summary>
+    public bool RefuseSign { get; init; }
 }
 
 /// <summary>
@@ -104,6 +110,12 @@ public sealed class TenantSimulator : IAsyncDisposable
     public Graph.GraphThrottle GraphThrottle { get; private init; } = null!;
 
     public Graph.MailEndpoint Mail { get; private init; } = null!;
+
+    /// <summary>The Key Vault keys that sign evidence.</summary>
+    public KeyVault.KeyVaultEndpoint KeyVault { get; private init; } = null!;
+
+    /// <summary>The evidence signing key's versionless id, for Evidence__SigningKeyId.</summary>
+    public Uri SigningKeyId => new(BaseUri, $"keys/{Collectors.Simulator.KeyVault.KeyVaultEndpoint.DefaultKeyName}");
     /// <summary>Defender for Cloud's state (switch <see cref="DefenderScenario.Generation"/> between snapshots).</summary>
     public DefenderScenario Defender { get; }
 
@@ -125,6 +137,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         var mail = new Collectors.Simulator.Graph.MailEndpoint(options.MailDirectory ?? Path.Combine(Path.GetDirectoryName(certificatePath)!, "mail"), options.RefuseMail);
         var defender = new DefenderScenario(scenario, options.Defender);
         var quota = new ResourceGraphQuota(options.ResourceGraphQuotaLimit, options.ResourceGraphQuotaWindow, TimeProvider.System);
+        var keyVault = new KeyVault.KeyVaultEndpoint(options.KeyVaultKeys, options.RefuseSign);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -204,6 +217,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         }
 
         app.MapPost("/v1.0/users/{sender}/sendMail", (HttpContext context, string sender) => mail.HandleAsync(context, sender));
+        keyVault.Map(app);
 
         // A person trying the suite moves Defender to its second state (planted regressions) or truncates results.
         app.MapPost("/_simulator/defender", (HttpContext context) =>
@@ -231,7 +245,7 @@ public sealed class TenantSimulator : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults, defender, quota) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail };
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults, defender, quota) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail, KeyVault = keyVault };
     }
 
     public async ValueTask DisposeAsync()

@@ -35,6 +35,13 @@ public sealed class EvidenceOptions
     /// </summary>
     public int ImmutabilityDays { get; set; }
 
+    /// <summary>
+    /// The Key Vault key that signs every manifest and record, e.g.
+    /// https://kv-collectors.vault.azure.net/keys/evidence-signing (the deployment's EVIDENCE_SIGNING_KEY_ID).
+    /// Required outside the storage emulator; against the emulator a local key is used when it is not set.
+    /// </summary>
+    public Uri? SigningKeyId { get; set; }
+
     /// <summary>Size of the blocks staged while streaming content, in MiB (1–100).</summary>
     public int BlockSizeMiB { get; set; } = 4;
 }

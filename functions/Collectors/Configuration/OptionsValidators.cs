@@ -37,6 +37,22 @@ public sealed partial class EvidenceOptionsValidator : IValidateOptions<Evidence
             failures.Add("Evidence__Container and Evidence__StateContainer must differ: the state container is mutable, evidence is write-once.");
         }
 
+        if (options.SigningKeyId is { } keyId)
+        {
+            try
+            {
+                Signing.KeyVaultSigner.Parse(keyId);
+            }
+            catch (Evidence.EvidenceStoreConfigurationException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+        else if (options.BlobServiceUri is { } service && !Evidence.EvidenceStoreConnection.IsEmulatorEndpoint(service, null))
+        {
+            failures.Add("Evidence__SigningKeyId is not set: every manifest and record is signed with a Key Vault key, and outside the storage emulator there is no other. Set it to the key's URL (the deployment's EVIDENCE_SIGNING_KEY_ID output, e.g. https://<vault>.vault.azure.net/keys/evidence-signing).");
+        }
+
         if (options.BlockSizeMiB is < 1 or > 100)
         {
             failures.Add($"Evidence__BlockSizeMiB {options.BlockSizeMiB} must be between 1 and 100.");

@@ -15,9 +15,6 @@ public sealed record Checkpoint
     /// <summary>The last manifest of the hash chain; null before the first commit.</summary>
     public ChainHead? Head { get; init; }
 
-    /// <summary>A manifest about to be written. If it exists on the next read it becomes the head; otherwise it is dropped.</summary>
-    public ChainHead? Pending { get; init; }
-
     /// <summary>The start of the earliest window the timer has not committed yet.</summary>
     public DateTimeOffset? NextWindowStart { get; init; }
 
@@ -27,4 +24,8 @@ public sealed record Checkpoint
     public DateTimeOffset? RebuiltAt { get; init; }
 }
 
-public sealed record ChainHead(string Manifest, string Sha256, long Sequence, DateTimeOffset WindowStart, DateTimeOffset WindowEnd);
+/// <summary>
+/// The last manifest of a stream's chain: its name, the SHA-256 its successor records (of its canonical,
+/// signed bytes), its sequence, its window, the claim that holds it, and its blob version (null without versioning).
+/// </summary>
+public sealed record ChainHead(string Manifest, string Sha256, long Sequence, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, string Claim, string? VersionId);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -9,20 +7,17 @@ using Microsoft.Extensions.Logging;
 namespace Collectors.Evidence;
 
 /// <summary>
-/// Checkpoints, one blob per stream in the state container, updated with If-Match. A stream's chain is
-/// extended only under that blob's lease (<see cref="StreamLock"/>), so two writers can never both
-/// append manifest N+1; everything a lost checkpoint knew is rebuilt from the manifests.
+/// Checkpoints, one blob per stream in the state container, updated with If-Match: a cache of the chain
+/// head and of where the timer resumes. A stream's chain is extended under that blob's lease
+/// (<see cref="StreamLock"/>), which keeps writers apart; positions themselves are taken by write-once
+/// chain claims (<see cref="ChainAppender"/>). Everything a lost checkpoint knew is found again in the evidence.
 /// </summary>
-public sealed partial class CheckpointStore(BlobContainerClient state, BlobContainerClient evidence, TimeProvider time, ILogger logger)
+public sealed partial class CheckpointStore(BlobContainerClient state, BlobContainerClient evidence, TimeProvider time, ILogger logger, TimeSpan? leaseDuration = null)
 {
     internal const string SequenceMetadata = "sequence";
     internal const string KindMetadata = "kind";
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
+    private readonly TimeSpan _leaseDuration = leaseDuration ?? TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LockWaitLimit = TimeSpan.FromMinutes(3);
-
-    private BlobContainerClient Evidence => evidence;
-
-    private TimeProvider Time => time;
 
     public static string BlobName(EvidenceStream stream) => $"{stream.Name}.checkpoint.json";
 
@@ -46,15 +41,15 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
         {
             try
             {
-                await lease.AcquireAsync(LeaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return new StreamLock(this, stream, blob, lease);
+                await lease.AcquireAsync(_leaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new StreamLock(stream, blob, lease, _leaseDuration / 3, time);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
                 if (time.GetElapsedTime(started) > LockWaitLimit)
                 {
                     throw new TimeoutException(
-                        $"Stream {stream} is locked by another writer for more than {LockWaitLimit.TotalMinutes} minutes (lease on {blob.Name} in container {state.Name}). If no other run is active the lease expires by itself within {LeaseDuration.TotalSeconds} s.", ex);
+                        $"Stream {stream} is locked by another writer for more than {LockWaitLimit.TotalMinutes} minutes (lease on {blob.Name} in container {state.Name}). If no other run is active the lease expires by itself within {_leaseDuration.TotalSeconds} s.", ex);
                 }
 
                 await Task.Delay(delay + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100)), time, cancellationToken).ConfigureAwait(false);
@@ -93,13 +88,14 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
         }
     }
 
-    /// <summary>Rebuilds a stream's checkpoint from its manifests (the source of truth).</summary>
+    /// <summary>
+    /// Rebuilds a stream's checkpoint from its manifests (the source of truth): where the timer resumes.
+    /// The chain head is left empty; the next writer finds it from the chain claims.
+    /// </summary>
     internal async Task<Checkpoint> RebuildAsync(EvidenceStream stream, CancellationToken cancellationToken)
     {
-        ChainHead? head = null;
-        string? headName = null;
-        long headSequence = -1;
         var windows = new List<TimeWindow>();
+        var manifests = 0;
         await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = stream.Name + "/" }, cancellationToken).ConfigureAwait(false))
         {
             if (!EvidencePaths.TryParse(item.Name, out var parsed) || parsed.Kind != EvidenceBlobKind.Manifest || parsed.Stream != stream)
@@ -107,23 +103,11 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
                 continue;
             }
 
+            manifests++;
             if (item.Metadata.TryGetValue(KindMetadata, out var kind) && kind == "window")
             {
                 windows.Add(parsed.Window);
             }
-
-            if (item.Metadata.TryGetValue(SequenceMetadata, out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var sequence) && sequence > headSequence)
-            {
-                headSequence = sequence;
-                headName = item.Name;
-            }
-        }
-
-        if (headName is not null)
-        {
-            var bytes = (await evidence.GetBlobClient(headName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
-            var manifest = JsonSerializer.Deserialize<EvidenceManifest>(bytes.Span, EvidenceJson.Options)!;
-            head = new ChainHead(headName, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), manifest.Sequence, manifest.Window.Start, manifest.Window.End);
         }
 
         DateTimeOffset? next = null;
@@ -143,66 +127,44 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
             }
         }
 
-        LogRebuilt(logger, stream.Name, headSequence + 1, next);
-        return new Checkpoint { Stream = stream.Name, Head = head, NextWindowStart = next, UpdatedAt = time.GetUtcNow(), RebuiltAt = time.GetUtcNow() };
+        LogRebuilt(logger, stream.Name, manifests, next);
+        return new Checkpoint { Stream = stream.Name, Head = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow(), RebuiltAt = time.GetUtcNow() };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint for stream {Stream} was missing and has been rebuilt from {Manifests} manifests; next window starts {NextWindowStart}")]
-    private static partial void LogRebuilt(ILogger logger, string stream, long manifests, DateTimeOffset? nextWindowStart);
+    private static partial void LogRebuilt(ILogger logger, string stream, int manifests, DateTimeOffset? nextWindowStart);
 
-    /// <summary>Exclusive right to extend one stream's chain, for up to a minute. Dispose to release.</summary>
+    /// <summary>
+    /// The right to extend one stream's chain: a lease on its checkpoint blob, renewed in the background
+    /// while held. It keeps writers from colliding; the chain claims, not the lease, make forks impossible.
+    /// Dispose to release.
+    /// </summary>
     public sealed class StreamLock : IAsyncDisposable
     {
-        private readonly CheckpointStore _owner;
         private readonly BlobClient _blob;
         private readonly BlobLeaseClient _lease;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _renewal;
         private ETag _etag;
 
-        internal StreamLock(CheckpointStore owner, EvidenceStream stream, BlobClient blob, BlobLeaseClient lease)
+        internal StreamLock(EvidenceStream stream, BlobClient blob, BlobLeaseClient lease, TimeSpan renewEvery, TimeProvider time)
         {
-            _owner = owner;
             Stream = stream;
             _blob = blob;
             _lease = lease;
+            _renewal = RenewAsync(renewEvery, time);
         }
 
         public EvidenceStream Stream { get; }
 
-        /// <summary>Reads the checkpoint and settles a pending manifest left by a writer that stopped half-way.</summary>
+        /// <summary>False once a renewal failed: another writer may hold the stream now.</summary>
+        public bool Held { get; private set; } = true;
+
         public async Task<Checkpoint> ReadAsync(CancellationToken cancellationToken)
         {
             var (checkpoint, etag) = await DownloadAsync(_blob, cancellationToken).ConfigureAwait(false);
             _etag = etag;
-            if (checkpoint.Pending is not { } pending)
-            {
-                return checkpoint;
-            }
-
-            var manifestBlob = _owner.Evidence.GetBlobClient(pending.Manifest);
-            ChainHead? promoted = null;
-            try
-            {
-                var bytes = (await manifestBlob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
-                var manifest = JsonSerializer.Deserialize<EvidenceManifest>(bytes.Span, EvidenceJson.Options)!;
-                if (manifest.Sequence == pending.Sequence)
-                {
-                    promoted = pending with { Sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.Span)) };
-                }
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // The writer stopped before the manifest: nothing was committed.
-            }
-
-            var settled = checkpoint with
-            {
-                Head = promoted ?? checkpoint.Head,
-                Pending = null,
-                NextWindowStart = promoted is not null && checkpoint.NextWindowStart == promoted.WindowStart ? promoted.WindowEnd : checkpoint.NextWindowStart,
-                UpdatedAt = _owner.Time.GetUtcNow(),
-            };
-            await WriteAsync(settled, cancellationToken).ConfigureAwait(false);
-            return settled;
+            return checkpoint;
         }
 
         /// <summary>Replaces the checkpoint, guarded by the lease and the ETag of the last read or write.</summary>
@@ -215,8 +177,35 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
             _etag = response.Value.ETag;
         }
 
+        private async Task RenewAsync(TimeSpan every, TimeProvider time)
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(every, time, _stop.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await _lease.RenewAsync(cancellationToken: _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException)
+                    {
+                        Held = false;
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Released.
+            }
+        }
+
         public async ValueTask DisposeAsync()
         {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _renewal.ConfigureAwait(false);
+            _stop.Dispose();
             try
             {
                 await _lease.ReleaseAsync().ConfigureAwait(false);

@@ -13,6 +13,9 @@ public sealed record EvidenceManifest
     /// <summary><c>window</c> for a grid window, <c>supplement</c> for late records of a committed window, <c>event</c> for pushed events.</summary>
     public required string Kind { get; init; }
 
+    /// <summary>The manifest's own blob name: a manifest copied elsewhere says where it belongs.</summary>
+    public required string Name { get; init; }
+
     public required string Collector { get; init; }
 
     public required IReadOnlyList<string> Criteria { get; init; }
@@ -73,7 +76,12 @@ public sealed record ManifestContent(
     string UncompressedSha256,
     string Format);
 
-public sealed record ManifestLink(string Manifest, string Sha256);
+/// <summary>
+/// A link to another manifest: its name, the SHA-256 of its canonical bytes (what its signature signs:
+/// the stored bytes without the <c>signature</c> member), and, where known when this manifest was
+/// signed, the blob version that holds it.
+/// </summary>
+public sealed record ManifestLink(string Manifest, string Sha256, string? VersionId = null);
 
 public sealed record ManifestIdentity(string Credential, string? ObjectId, string? AppId, string? TenantId, string? Description);
 

@@ -45,6 +45,38 @@ public static partial class EvidencePaths
     public const string RejectionsPrefix = "rejections/";
     public const string RejectionSuffix = ".rejection.json";
 
+    public const string ClaimSuffix = ".claim.json";
+
+    /// <summary>Where a stream's chain claims live: <c>&lt;stream&gt;/chain/</c>.</summary>
+    public static string ChainPrefix(EvidenceStream stream) => $"{stream.Name}/chain/";
+
+    /// <summary>The claim on chain positions from <paramref name="first"/>: <c>&lt;stream&gt;/chain/&lt;first:D12&gt;.claim.json</c>.</summary>
+    public static string Claim(EvidenceStream stream, long first) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ChainPrefix(stream)}{first:D12}{ClaimSuffix}");
+
+    /// <summary>Reads a claim's stream and first position from its name; false for any other name.</summary>
+    public static bool TryParseClaim(string blobName, out EvidenceStream stream, out long first)
+    {
+        stream = null!;
+        first = -1;
+        var match = ClaimName().Match(blobName);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        try
+        {
+            stream = EvidenceStream.Parse(match.Groups["stream"].Value);
+            first = long.Parse(match.Groups["first"].Value, CultureInfo.InvariantCulture);
+            return true;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            return false;
+        }
+    }
+
     public static string Content(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ContentSuffix}";
 
     public static string Error(EvidenceStream stream, TimeWindow window, string runId) => $"{Folder(stream, window)}/{Stem(window)}.{runId}{ErrorSuffix}";
@@ -76,6 +108,9 @@ public static partial class EvidencePaths
             return false;
         }
     }
+
+    [GeneratedRegex(@"^(?<stream>[^/]+/[^/]+)/chain/(?<first>\d{12})\.claim\.json$")]
+    private static partial Regex ClaimName();
 
     [GeneratedRegex("^[a-z0-9]{8,64}$")]
     private static partial Regex EventKey();

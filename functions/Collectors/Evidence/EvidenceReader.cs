@@ -6,6 +6,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Collectors.Signing;
 
 namespace Collectors.Evidence;
 
@@ -18,14 +19,18 @@ public readonly record struct EvidenceRecord(string Manifest, long Line, ReadOnl
 /// <summary>
 /// Reads committed evidence back, for checks and summaries: lists a stream's manifests by day folder,
 /// and streams a manifest's records while re-computing the content hash, so a check never judges
-/// altered evidence without saying so.
+/// altered evidence without saying so. With a signature check, a manifest that is not signed by a
+/// trusted key is never returned: it is not a commit, whatever its name says.
 /// </summary>
-public sealed class EvidenceReader(BlobContainerClient evidence)
+public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck? signatures = null)
 {
     public BlobContainerClient Container => evidence;
 
-    /// <summary>The manifests of a stream whose window overlaps [from, to), in window order.</summary>
-    public async IAsyncEnumerable<CommittedManifest> ManifestsAsync(EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The manifests of a stream whose window overlaps [from, to), in window order. Manifests that fail
+    /// the signature check are left out; their names and problems go to <paramref name="untrusted"/> if given.
+    /// </summary>
+    public async IAsyncEnumerable<CommittedManifest> ManifestsAsync(EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken, ICollection<string>? untrusted = null)
     {
         var found = new List<CommittedManifest>();
         // Windows are filed under their start day; a window overlapping 'from' may have started the day before.
@@ -40,6 +45,12 @@ public sealed class EvidenceReader(BlobContainerClient evidence)
                 }
 
                 var data = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                if (signatures is not null && await signatures.CheckAsync(data.ToMemory(), cancellationToken).ConfigureAwait(false) is { Valid: false } check)
+                {
+                    untrusted?.Add($"{item.Name}: {check.Problem}");
+                    continue;
+                }
+
                 found.Add(new CommittedManifest(item.Name, data.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!));
             }
         }

@@ -45,6 +45,15 @@ public sealed partial class EvidenceStore(EvidenceStoreConnection connection, Ev
         }
     }
 
+    /// <summary>Upload options for a write-once evidence blob: If-None-Match *, and a legal hold where the container enforces WORM.</summary>
+    public BlobUploadOptions CreateOnce(StoreReadiness readiness, string contentType, IDictionary<string, string>? metadata = null) => new()
+    {
+        HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+        Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        LegalHold = readiness.ImmutabilityEnforced && options.LegalHold ? true : null,
+        Metadata = metadata,
+    };
+
     private async Task<StoreReadiness> ProbeAsync(CancellationToken cancellationToken)
     {
         if (connection.State is null)

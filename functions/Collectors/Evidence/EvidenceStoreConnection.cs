@@ -35,7 +35,8 @@ public sealed class EvidenceStoreConnection
 
     public CredentialKind? CredentialKind { get; }
 
-    public static EvidenceStoreConnection Create(EvidenceOptions evidence, AzureOptions azure, Func<IEnumerable<Uri>, TokenCredential>? credentialFactory = null)
+    /// <param name="configure">Adjusts the blob client options (tests add pipeline policies that delay or fail requests).</param>
+    public static EvidenceStoreConnection Create(EvidenceOptions evidence, AzureOptions azure, Func<IEnumerable<Uri>, TokenCredential>? credentialFactory = null, Action<BlobClientOptions>? configure = null)
     {
         var ways = new[] { evidence.ConnectionString is { Length: > 0 }, evidence.BlobServiceUri is not null, evidence.ContainerSasUri is not null }.Count(x => x);
         if (ways != 1)
@@ -54,6 +55,8 @@ public sealed class EvidenceStoreConnection
         {
             options.Transport = transport;
         }
+
+        configure?.Invoke(options);
 
         if (evidence.ConnectionString is { Length: > 0 } connectionString)
         {

@@ -36,15 +36,20 @@ public sealed record CommitResult(CommitStatus Status, EvidenceStream Stream, Ti
 /// (If-None-Match *) with legal hold → manifest (the commit, write-once, hash-chained) → checkpoint.
 /// Streams end to end: memory does not grow with the number of records.
 /// </summary>
-public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore checkpoints, TimeProvider time, ILogger<EvidenceWriter> logger)
+public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore checkpoints, EvidenceSealer sealer, TimeProvider time, ILogger<EvidenceWriter> logger)
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
+
+    private readonly ChainAppender _appender = new(store, checkpoints, sealer, time, logger);
 
     /// <summary>The build that wrote a manifest: version+commit.</summary>
     public static string CollectorVersion { get; } =
         typeof(EvidenceWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public CheckpointStore Checkpoints => checkpoints;
+
+    /// <summary>Signs what this writer stores, and checks what it finds against its own key.</summary>
+    public EvidenceSealer Sealer => sealer;
 
     /// <summary>The stream's checkpoint (rebuilt from the manifests if missing), once the store is known to be usable.</summary>
     public async Task<Checkpoint> ReadCheckpointAsync(EvidenceStream stream, CancellationToken cancellationToken)
@@ -107,8 +112,18 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var stream = batch.Stream;
         var window = batch.Window;
-        if (await store.Connection.Evidence.GetBlobClient(manifestName).ExistsAsync(cancellationToken).ConfigureAwait(false))
+        if (await _appender.ExistingAsync(stream, manifestName, window, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            if (existing.Problem is { } problem)
+            {
+                // A manifest this deployment did not sign (or that was altered) is never taken for a commit.
+                var forgedRun = NewRunId(time.GetUtcNow());
+                var integrity = new EvidenceIntegrityException(problem);
+                LogWindowFailed(logger, integrity, stream.Name, window.Start, window.End, problem);
+                var record = await WriteErrorRecordAsync(batch, forgedRun, integrity, problem, new SourceLog(), 0, null, cancellationToken).ConfigureAwait(false);
+                return new CommitResult(CommitStatus.Failed, stream, window, null, 0, record, problem);
+            }
+
             LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
             if (kind == "window")
             {
@@ -132,24 +147,18 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
             foreach (var attachment in attachments ?? [])
             {
                 var name = $"{EvidencePaths.Folder(stream, window)}/{EvidencePaths.Stem(window)}.{runId}.{attachment.Suffix}";
-                var upload = new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = attachment.ContentType },
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                    LegalHold = readiness.ImmutabilityEnforced && store.Options.LegalHold ? true : null,
-                };
-                await store.Connection.Evidence.GetBlobClient(name).UploadAsync(attachment.Data, upload, cancellationToken).ConfigureAwait(false);
+                await store.Connection.Evidence.GetBlobClient(name).UploadAsync(attachment.Data, store.CreateOnce(readiness, attachment.ContentType), cancellationToken).ConfigureAwait(false);
                 var bytes = attachment.Data.ToMemory();
                 stored.Add(new ManifestAttachment(name, attachment.ContentType, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes.Span))));
             }
 
-            var manifest = Draft(batch, kind, log, content, collectedStart, readiness, runId) with
+            var manifest = Draft(batch, manifestName, kind, log, content, collectedStart, readiness, runId) with
             {
                 Supplements = supplements,
                 Attachments = stored.Count == 0 ? null : stored,
             };
 
-            return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);
+            return await CommitManifestAsync(batch, manifest, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && ex is not EvidenceStoreConfigurationException)
         {
@@ -174,8 +183,13 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         var stream = batch.Stream;
         var window = batch.Window;
         var manifestName = EvidencePaths.EventManifest(stream, window, eventKey);
-        if (await store.Connection.Evidence.GetBlobClient(manifestName).ExistsAsync(cancellationToken).ConfigureAwait(false))
+        if (await _appender.ExistingAsync(stream, manifestName, window, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            if (existing.Problem is { } problem)
+            {
+                throw new EvidenceIntegrityException(problem);
+            }
+
             LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
             return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
         }
@@ -184,8 +198,8 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         var collectedStart = time.GetUtcNow();
         var log = new SourceLog();
         var content = await WriteContentAsync(EvidencePaths.Content(stream, window, runId), source, log, readiness, new StrongBox<long>(), cancellationToken).ConfigureAwait(false);
-        var manifest = Draft(batch, "event", log, content, collectedStart, readiness, runId);
-        return await CommitManifestAsync(batch, manifestName, manifest, readiness, cancellationToken).ConfigureAwait(false);
+        var manifest = Draft(batch, manifestName, "event", log, content, collectedStart, readiness, runId);
+        return await CommitManifestAsync(batch, manifest, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -196,19 +210,10 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     {
         var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var name = EvidencePaths.Rejection(record.Source, record.ReceivedAt, record.Message.Sha256);
-        var options = new BlobUploadOptions
-        {
-            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-        };
-        if (readiness.ImmutabilityEnforced && store.Options.LegalHold)
-        {
-            options.LegalHold = true;
-        }
-
+        var bytes = await sealer.SealAsync(record, cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.Connection.Evidence.GetBlobClient(name).UploadAsync(BinaryData.FromObjectAsJson(record, EvidenceJson.Options), options, cancellationToken).ConfigureAwait(false);
+            await store.Connection.Evidence.GetBlobClient(name).UploadAsync(new BinaryData(bytes), store.CreateOnce(readiness, "application/json"), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -219,9 +224,10 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     }
 
     /// <summary>A manifest before the chain fields (sequence, previous) are set under the stream's lock.</summary>
-    private EvidenceManifest Draft(EvidenceBatch batch, string kind, SourceLog log, WrittenContent content, DateTimeOffset collectedStart, StoreReadiness readiness, string runId) => new()
+    private EvidenceManifest Draft(EvidenceBatch batch, string name, string kind, SourceLog log, WrittenContent content, DateTimeOffset collectedStart, StoreReadiness readiness, string runId) => new()
     {
         Kind = kind,
+        Name = name,
         Collector = batch.Collector,
         Criteria = batch.Criteria,
         Stream = batch.Stream.Name,
@@ -325,75 +331,29 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
             protectedNow ? "version-level WORM container" : "version-level WORM container, but neither a legal hold nor a retention policy was found on this version");
     }
 
-    private async Task<CommitResult> CommitManifestAsync(EvidenceBatch batch, string manifestName, EvidenceManifest draft, StoreReadiness readiness, CancellationToken cancellationToken)
+    /// <summary>Appends the manifest to its stream's chain (see <see cref="ChainAppender"/>): the commit.</summary>
+    private async Task<CommitResult> CommitManifestAsync(EvidenceBatch batch, EvidenceManifest draft, CancellationToken cancellationToken)
     {
         var stream = batch.Stream;
         var window = batch.Window;
-        await using var streamLock = await checkpoints.LockAsync(stream, cancellationToken).ConfigureAwait(false);
-        var manifestBlob = store.Connection.Evidence.GetBlobClient(manifestName);
-        if (await manifestBlob.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        var result = await _appender.AppendAsync(new ChainRequest(stream, draft), cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
         {
-            LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
-            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
-        }
-
-        var checkpoint = await streamLock.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var manifest = draft with
-        {
-            Sequence = (checkpoint.Head?.Sequence ?? -1) + 1,
-            Previous = checkpoint.Head is { } head ? new ManifestLink(head.Manifest, head.Sha256) : null,
-        };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, EvidenceJson.Options);
-        var link = new ChainHead(manifestName, Convert.ToHexStringLower(SHA256.HashData(bytes)), manifest.Sequence, window.Start, window.End);
-        await streamLock.WriteAsync(checkpoint with { Pending = link, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
-
-        var options = new BlobUploadOptions
-        {
-            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            Metadata = new Dictionary<string, string>
-            {
-                [CheckpointStore.SequenceMetadata] = manifest.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [CheckpointStore.KindMetadata] = manifest.Kind,
-            },
-        };
-        if (readiness.ImmutabilityEnforced && store.Options.LegalHold)
-        {
-            options.LegalHold = true;
-        }
-
-        try
-        {
-            await manifestBlob.UploadAsync(new BinaryData(bytes), options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            // The SDK retries a PUT whose answer was lost; the retry then meets our own manifest. Ours if the bytes are.
-            var stored = (await manifestBlob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
-            if (Convert.ToHexStringLower(SHA256.HashData(stored.Span)) != link.Sha256)
-            {
-                await streamLock.WriteAsync(checkpoint with { Pending = null, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+            case CommitStatus.Committed:
+                var manifest = result.Manifest!;
+                LogCommitted(logger, stream.Name, window.Start, window.End, manifest.Content.Records, manifest.Sequence, manifest.Immutability.Enforced);
+                return new CommitResult(CommitStatus.Committed, stream, window, draft.Name, manifest.Content.Records, null, null);
+            case CommitStatus.AlreadyCommitted:
                 LogLostRace(logger, stream.Name, window.Start, window.End, draft.Content.Blob);
-                return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed by another writer");
-            }
-        }
+                if (draft.Kind == "window")
+                {
+                    await PassCursorAsync(stream, window, cancellationToken).ConfigureAwait(false);
+                }
 
-        // From here on the window is committed whatever happens to the checkpoint (a stale one settles on the next read).
-        try
-        {
-            // Only grid windows move the timer's cursor; events and supplements do not.
-            var next = manifest.Kind != "window" ? checkpoint.NextWindowStart
-                : checkpoint.NextWindowStart is null || (checkpoint.NextWindowStart >= window.Start && checkpoint.NextWindowStart < window.End) ? window.End
-                : checkpoint.NextWindowStart;
-            await streamLock.WriteAsync(checkpoint with { Head = link, Pending = null, NextWindowStart = next, UpdatedAt = time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+                return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, draft.Name, 0, null, "already committed by another writer");
+            default:
+                throw new EvidenceIntegrityException(result.Reason ?? "the manifest could not be appended to the chain");
         }
-        catch (RequestFailedException ex)
-        {
-            LogCheckpointStale(logger, ex, stream.Name, window.Start, window.End);
-        }
-
-        LogCommitted(logger, stream.Name, window.Start, window.End, manifest.Content.Records, manifest.Sequence, manifest.Immutability.Enforced);
-        return new CommitResult(CommitStatus.Committed, stream, window, manifestName, manifest.Content.Records, null, null);
     }
 
     private async Task<string> WriteErrorRecordAsync(EvidenceBatch batch, string runId, Exception ex, string reason, SourceLog log, long records, string? orphan, CancellationToken cancellationToken)
@@ -428,14 +388,10 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
             CollectorVersion = CollectorVersion,
         };
         var name = EvidencePaths.Error(batch.Stream, batch.Window, runId);
+        var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await evidence.GetBlobClient(name).UploadAsync(
-            BinaryData.FromObjectAsJson(record, EvidenceJson.Options),
-            new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                LegalHold = (await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false)).ImmutabilityEnforced && store.Options.LegalHold ? true : null,
-            },
+            new BinaryData(await sealer.SealAsync(record, cancellationToken).ConfigureAwait(false)),
+            store.CreateOnce(readiness, "application/json"),
             cancellationToken).ConfigureAwait(false);
         return name;
     }
@@ -444,6 +400,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     {
         EvidenceSourceException source => source.Message,
         InvalidDataException data => $"The source returned a record the store cannot keep: {data.Message}. Nothing was committed for window {window}.",
+        EvidenceIntegrityException integrity => integrity.Message,
         RequestFailedException storage => $"Storage request failed with {storage.Status} ({storage.ErrorCode}): {FirstLine(storage.Message)}. Nothing was committed for window {window}; the next run retries it.",
         _ => $"{ex.GetType().Name}: {FirstLine(ex.Message)} (after {log.Pages} page(s)). Nothing was committed for window {window}; the next run retries it.",
     };
@@ -470,6 +427,4 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} failed: {Reason}")]
     private static partial void LogWindowFailed(ILogger logger, Exception exception, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream} window {WindowStart:o}–{WindowEnd:o} is committed but its checkpoint could not be updated; the next run settles it")]
-    private static partial void LogCheckpointStale(ILogger logger, Exception exception, string stream, DateTimeOffset windowStart, DateTimeOffset windowEnd);
 }

@@ -29,6 +29,12 @@ public sealed record DailySummary
     /// <summary>Mail failures recorded since the previous summary (reported the next day).</summary>
     public required IReadOnlyList<string> MailFailures { get; init; }
 
+    /// <summary>
+    /// Every stream's chain head when the summary was built, and their digest, which the mail carries:
+    /// <c>collectors verify --anchor &lt;digest&gt;</c> proves no chain was cut or rewritten behind them.
+    /// </summary>
+    public Evidence.ChainAnchor? Anchor { get; init; }
+
     public string Subject => SummarySubject.For(this);
 }
 
@@ -58,7 +64,11 @@ public sealed record StreamCoverage(
     bool ImmutabilityEnforced,
     string? ImmutabilityNote,
     bool SuspiciousEmpty,
-    IReadOnlyList<string> Hours);
+    IReadOnlyList<string> Hours)
+{
+    /// <summary>Manifests in this stream's range that fail their signature check (forged or altered): never counted as commits.</summary>
+    public IReadOnlyList<string> Untrusted { get; init; } = [];
+}
 
 public sealed record SummaryError(string Blob, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, string Reason, bool CommittedSince);
 

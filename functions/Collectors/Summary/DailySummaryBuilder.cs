@@ -104,6 +104,11 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
                         reasons.Add($"{s.Stream}: immutability not enforced: {s.ImmutabilityNote}");
                     }
 
+                    if (s.Untrusted.Count > 0)
+                    {
+                        reasons.Add(string.Create(CultureInfo.InvariantCulture, $"{s.Stream}: {s.Untrusted.Count} manifest(s) fail their signature check and are not counted (forged or altered; run collectors verify): {s.Untrusted[0]}"));
+                    }
+
                     if (s.SuspiciousEmpty)
                     {
                         reasons.Add($"{s.Stream}: no records at all, from a source that had records the day before: suspicious.");
@@ -151,7 +156,23 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             Findings = summaryFindings,
             Drift = drift,
             MailFailures = mailFailures,
+            Anchor = await AnchorAsync(streams, cancellationToken).ConfigureAwait(false),
         };
+    }
+
+    /// <summary>The head of every stream's chain now (the summaries' own included: its head is the previous summary).</summary>
+    private async Task<ChainAnchor> AnchorAsync(IEnumerable<EvidenceStream> streams, CancellationToken cancellationToken)
+    {
+        var heads = new List<StreamHead>();
+        foreach (var stream in streams.Append(DailySummaryService.Stream).Distinct())
+        {
+            if (await ChainAnchor.ReadHeadAsync(reader.Container, stream, cancellationToken).ConfigureAwait(false) is { } head)
+            {
+                heads.Add(head);
+            }
+        }
+
+        return ChainAnchor.Of(heads);
     }
 
     private async Task<List<EvidenceStream>> DiscoverStreamsAsync(CancellationToken cancellationToken)
@@ -192,8 +213,9 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
     private async Task<StreamCoverage> CoverageAsync(EvidenceStream stream, CollectorDescriptor descriptor, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, DailySummary? previous, CancellationToken cancellationToken)
     {
         var manifests = new List<CommittedManifest>();
+        var untrusted = new List<string>();
         // Up to now, not to the end of the day: the day's last windows are committed after midnight (lag).
-        await foreach (var manifest in reader.ManifestsAsync(stream, from.AddDays(-1), now > to ? now : to, cancellationToken).ConfigureAwait(false))
+        await foreach (var manifest in reader.ManifestsAsync(stream, from.AddDays(-1), now > to ? now : to, cancellationToken, untrusted).ConfigureAwait(false))
         {
             manifests.Add(manifest);
         }
@@ -284,7 +306,10 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             immutable,
             today.Select(m => m.Manifest.Immutability.Note).FirstOrDefault(n => n is not null),
             SuspiciousEmpty: windows.Count > 0 && records == 0 && previousRecords > 0,
-            hours);
+            hours)
+        {
+            Untrusted = untrusted,
+        };
     }
 
     private static readonly string[] StateOrder = ["none", "committed", "pending", "late", "missing", "error"];

@@ -50,6 +50,13 @@ public static class HtmlReport
             Row(h, Section("Mail failures since the last summary") + string.Concat(s.MailFailures.Select(m => P(E(m)))));
         }
 
+        if (s.Anchor is { } anchor)
+        {
+            Row(h, Section("Evidence anchor") +
+                P($"<b style=\"font-family:Consolas,Menlo,monospace;font-size:15px;\">{E(anchor.Digest)}</b>") +
+                P(E($"The digest of the {anchor.Heads.Count} chain heads recorded in this summary. Keep this mail: 'collectors verify --anchor {anchor.Digest}' proves that no evidence written before it was cut off or rewritten.")));
+        }
+
         Row(h, $"<p style=\"margin:0;color:#6c757d;font-size:12px;\">Every item links to its evidence: the manifest blob and the record id inside its content. Run <code>collectors verify</code> to prove the evidence is complete and unaltered.</p>");
         h.Append("</table></td></tr></table></body></html>");
         return h.ToString();

@@ -6,15 +6,21 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collectors.Evidence;
+using Collectors.Signing;
+using Collectors.Summary;
 
 namespace Collectors.Verification;
 
-public sealed record VerifyRequest(string? Stream = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Parallelism = 8);
+/// <param name="TrustedKeys">Thumbprints of the signing keys to trust (from the deployment's output); when empty, every key published in the container is used, and the report says so.</param>
+/// <param name="Anchor">A digest from a daily mail: the summary that carries it must exist and every head it names must still hold.</param>
+public sealed record VerifyRequest(string? Stream = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Parallelism = 8, IReadOnlyList<string>? TrustedKeys = null, string? Anchor = null);
 
 /// <summary>
 /// Proves an evidence container is intact without trusting anything the writer cached: re-downloads
-/// every manifest and content blob in scope, recomputes both hashes and the record count, walks each
-/// stream's hash chain, and checks its windows abut. Needs only read and list (a container SAS will do).
+/// every manifest and content blob in scope, checks every signature against the published (or pinned)
+/// keys, recomputes both hashes and the record count, walks each stream's hash chain against its chain
+/// claims, checks windows abut, that no evidence blob has a second version or lost its current one, and
+/// that every chain head a daily summary anchored is still there. Needs only read and list (a container SAS will do).
 /// </summary>
 public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeDescription, TimeProvider time)
 {
@@ -23,21 +29,33 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         var started = time.GetUtcNow();
         var streamFilter = request.Stream is { Length: > 0 } s ? EvidenceStream.Parse(s) : null;
         var problems = new ConcurrentBag<IntegrityProblem>();
+        var keys = await PublishedKeyCheck.LoadAsync(evidence, request.TrustedKeys, cancellationToken).ConfigureAwait(false);
+        foreach (var unreadable in keys.Unreadable)
+        {
+            problems.Add(new IntegrityProblem(ProblemKinds.SignatureInvalid, "keys", unreadable, "A published key record is not an EC P-256 key; it was not used."));
+        }
 
-        // 1. One listing of the container (or of one stream) classifies every blob by name.
+        // 1. One listing of the container (or of one stream), every version: classifies each blob by name.
+        var listing = await ListAsync(streamFilter is null ? null : streamFilter.Name + "/", problems, cancellationToken).ConfigureAwait(false);
         var manifestsByStream = new Dictionary<EvidenceStream, List<string>>();
+        var claimsByStream = new Dictionary<EvidenceStream, List<string>>();
         var contents = new List<(string Name, EvidenceStream Stream)>();
         var errors = new List<(string Name, ParsedEvidenceName Parsed)>();
         var rejections = new List<string>();
-        var prefix = streamFilter is null ? null : streamFilter.Name + "/";
-        await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        foreach (var name in listing)
         {
-            if (!EvidencePaths.TryParse(item.Name, out var parsed))
+            if (EvidencePaths.TryParseClaim(name, out var claimStream, out _))
+            {
+                Add(claimsByStream, claimStream, name);
+                continue;
+            }
+
+            if (!EvidencePaths.TryParse(name, out var parsed))
             {
                 // Rejected messages are kept beside the streams, outside every chain: listed, never counted.
-                if (item.Name.StartsWith(EvidencePaths.RejectionsPrefix, StringComparison.Ordinal) && item.Name.EndsWith(EvidencePaths.RejectionSuffix, StringComparison.Ordinal))
+                if (name.StartsWith(EvidencePaths.RejectionsPrefix, StringComparison.Ordinal) && name.EndsWith(EvidencePaths.RejectionSuffix, StringComparison.Ordinal))
                 {
-                    rejections.Add(item.Name);
+                    rejections.Add(name);
                 }
 
                 continue;
@@ -47,33 +65,30 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             switch (parsed.Kind)
             {
                 case EvidenceBlobKind.Manifest:
-                    if (!manifestsByStream.TryGetValue(parsed.Stream, out var list))
-                    {
-                        manifestsByStream[parsed.Stream] = list = [];
-                    }
-
+                    var list = Add(manifestsByStream, parsed.Stream, null);
                     if (inRange)
                     {
-                        list.Add(item.Name);
+                        list.Add(name);
                     }
 
                     break;
                 case EvidenceBlobKind.Content when inRange:
-                    contents.Add((item.Name, parsed.Stream));
+                    contents.Add((name, parsed.Stream));
                     break;
                 case EvidenceBlobKind.Error when inRange:
-                    errors.Add((item.Name, parsed));
+                    errors.Add((name, parsed));
                     break;
             }
         }
 
-        // 2. Every manifest in scope: parse, check its content end to end.
+        // 2. Every manifest in scope: signature, placement, content end to end.
         var loaded = new ConcurrentDictionary<string, LoadedManifest>(StringComparer.Ordinal);
+        var signers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         long records = 0, bytes = 0, checkedCount = 0;
         var all = manifestsByStream.SelectMany(p => p.Value.Select(name => (Stream: p.Key, Name: name))).ToList();
-        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism), CancellationToken = cancellationToken }, async (item, ct) =>
+        await Parallel.ForEachAsync(all, Options(request, cancellationToken), async (item, ct) =>
         {
-            var manifest = await LoadManifestAsync(item.Name, item.Stream, problems, ct).ConfigureAwait(false);
+            var manifest = await LoadManifestAsync(item.Name, item.Stream, keys, signers, problems, ct).ConfigureAwait(false);
             if (manifest is null)
             {
                 return;
@@ -91,12 +106,16 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             progress?.Report(Interlocked.Increment(ref checkedCount));
         }).ConfigureAwait(false);
 
-        // 3. Chains and windows, stream by stream.
+        // 3. Chains, claims and windows, stream by stream.
+        var unfiltered = request.From is null && request.To is null;
         var summaries = new List<StreamSummary>();
-        foreach (var (stream, names) in manifestsByStream.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
+        var pendingClaims = new List<string>();
+        foreach (var stream in manifestsByStream.Keys.Union(claimsByStream.Keys).OrderBy(k => k.Name, StringComparer.Ordinal))
         {
+            var names = manifestsByStream.GetValueOrDefault(stream) ?? [];
             var manifests = names.Where(loaded.ContainsKey).Select(n => loaded[n]).OrderBy(m => m.Manifest.Sequence).ToList();
-            await CheckChainAsync(stream, manifests, unfiltered: request.From is null && request.To is null, problems, cancellationToken).ConfigureAwait(false);
+            await CheckChainAsync(stream, manifests, unfiltered, problems, cancellationToken).ConfigureAwait(false);
+            await CheckClaimsAsync(stream, claimsByStream.GetValueOrDefault(stream) ?? [], manifests, unfiltered, keys, pendingClaims, problems, cancellationToken).ConfigureAwait(false);
             CheckWindows(stream, manifests, problems);
             if (manifests.Count > 0)
             {
@@ -113,18 +132,23 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             }
         }
 
-        // 4. Orphans and error records: reported, never failures.
+        // 4. Anchors: every head a daily summary recorded must still be in its chain, unchanged.
+        var anchors = await CheckAnchorsAsync(request, streamFilter, loaded, problems, cancellationToken).ConfigureAwait(false);
+
+        // 5. Orphans, error records and rejections: reported, never failures, but their signatures are checked.
         var referenced = loaded.Values.Select(m => m.Manifest.Content.Blob).ToHashSet(StringComparer.Ordinal);
         var orphans = contents.Where(c => !referenced.Contains(c.Name)).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
         var committedWindows = loaded.Values.Where(m => m.Manifest.Kind == "window")
             .Select(m => (m.Manifest.Stream, m.Manifest.Window.Start, m.Manifest.Window.End)).ToHashSet();
-        var errorSummaries = new List<ErrorRecordSummary>();
-        foreach (var (name, parsed) in errors.OrderBy(e => e.Name, StringComparer.Ordinal))
+        var errorSummaries = new ConcurrentBag<ErrorRecordSummary>();
+        await Parallel.ForEachAsync(errors, Options(request, cancellationToken), async (error, ct) =>
         {
-            var reason = await ReadErrorReasonAsync(name, cancellationToken).ConfigureAwait(false);
-            errorSummaries.Add(new ErrorRecordSummary(name, parsed.Stream.Name, parsed.Window, reason,
-                committedWindows.Contains((parsed.Stream.Name, parsed.Window.Start, parsed.Window.End))));
-        }
+            var reason = await ReadSignedAsync<ErrorRecord>(error.Parsed.Stream.Name, error.Name, keys, signers, problems, ct).ConfigureAwait(false);
+            errorSummaries.Add(new ErrorRecordSummary(error.Name, error.Parsed.Stream.Name, error.Parsed.Window, reason?.Reason,
+                committedWindows.Contains((error.Parsed.Stream.Name, error.Parsed.Window.Start, error.Parsed.Window.End))));
+        }).ConfigureAwait(false);
+        await Parallel.ForEachAsync(rejections, Options(request, cancellationToken), async (name, ct) =>
+            await ReadSignedAsync<RejectionRecord>("rejections", name, keys, signers, problems, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         return new VerificationReport
         {
@@ -137,12 +161,90 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             Streams = summaries,
             Problems = [.. problems.OrderBy(p => p.Stream, StringComparer.Ordinal).ThenBy(p => p.Blob, StringComparer.Ordinal).ThenBy(p => p.Kind, StringComparer.Ordinal)],
             Orphans = orphans,
-            ErrorRecords = errorSummaries,
+            ErrorRecords = [.. errorSummaries.OrderBy(e => e.Blob, StringComparer.Ordinal)],
             Rejections = [.. rejections.Order(StringComparer.Ordinal)],
+            PendingClaims = [.. pendingClaims.Order(StringComparer.Ordinal)],
+            Keys = [.. keys.Keys.Select(k => new KeySummary(k.Kid, k.Thumbprint, k.Custody, signers.GetValueOrDefault(k.Thumbprint)))],
+            KeysPinned = keys.Pinned,
+            Anchors = anchors,
             ManifestsChecked = loaded.Count,
             RecordsChecked = records,
             BytesChecked = bytes,
         };
+    }
+
+    private static ParallelOptions Options(VerifyRequest request, CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism), CancellationToken = cancellationToken };
+
+    private static List<string> Add(Dictionary<EvidenceStream, List<string>> map, EvidenceStream stream, string? name)
+    {
+        if (!map.TryGetValue(stream, out var list))
+        {
+            map[stream] = list = [];
+        }
+
+        if (name is not null)
+        {
+            list.Add(name);
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Lists every blob with all its versions. Write-once evidence has exactly one version, and it is the
+    /// current one: a second version is an overwrite, and versions without a current one are a deletion
+    /// (the account's WORM policy keeps the old versions; this is how they are found). Returns the names
+    /// that exist now. A store without versioning (the emulator) lists one current version per blob.
+    /// </summary>
+    private async Task<List<string>> ListAsync(string? prefix, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<string, List<BlobItem>>(StringComparer.Ordinal);
+        await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, States = BlobStates.Version }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!versions.TryGetValue(item.Name, out var list))
+            {
+                versions[item.Name] = list = [];
+            }
+
+            list.Add(item);
+        }
+
+        var current = new List<string>(versions.Count);
+        foreach (var (name, items) in versions)
+        {
+            foreach (var problem in VersionProblems(name, items))
+            {
+                problems.Add(problem);
+            }
+
+            if (items.Any(i => i.IsLatestVersion != false))
+            {
+                current.Add(name);
+            }
+        }
+
+        current.Sort(StringComparer.Ordinal);
+        return current;
+    }
+
+    /// <summary>What the versions of one evidence blob say: nothing for one current version; else an overwrite or a deletion.</summary>
+    internal static IEnumerable<IntegrityProblem> VersionProblems(string name, IReadOnlyList<BlobItem> versions)
+    {
+        var stream = EvidencePaths.TryParse(name, out var parsed) ? parsed.Stream.Name
+            : EvidencePaths.TryParseClaim(name, out var claimStream, out _) ? claimStream.Name
+            : name.Split('/')[0];
+        var ids = string.Join(", ", versions.Select(v => v.VersionId ?? "(none)"));
+        if (versions.All(v => v.IsLatestVersion == false))
+        {
+            yield return new IntegrityProblem(ProblemKinds.BlobDeleted, stream, name,
+                $"The blob was deleted: only earlier versions remain ({ids}). Write-once evidence is never deleted by the collectors.");
+        }
+        else if (versions.Count > 1)
+        {
+            yield return new IntegrityProblem(ProblemKinds.BlobOverwritten, stream, name,
+                $"The blob has {versions.Count} versions ({ids}): it was written over after it was first written. Write-once evidence has exactly one; the first version is the original.");
+        }
     }
 
     private static bool InRange(TimeWindow window, VerifyRequest request) =>
@@ -150,7 +252,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
 
     private sealed record LoadedManifest(string Name, EvidenceManifest Manifest, string Sha256);
 
-    private async Task<LoadedManifest?> LoadManifestAsync(string name, EvidenceStream stream, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    private async Task<LoadedManifest?> LoadManifestAsync(string name, EvidenceStream stream, PublishedKeyCheck keys, ConcurrentDictionary<string, int> signers, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
     {
         BinaryData data;
         try
@@ -163,6 +265,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             return null;
         }
 
+        await CheckSignatureAsync(stream.Name, name, data.ToMemory(), keys, signers, problems, cancellationToken).ConfigureAwait(false);
         EvidenceManifest? manifest;
         try
         {
@@ -181,11 +284,11 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         }
 
         EvidencePaths.TryParse(name, out var parsed);
-        if (manifest.Stream != stream.Name || manifest.Window.Start != parsed.Window.Start || manifest.Window.End != parsed.Window.End
+        if (manifest.Name != name || manifest.Stream != stream.Name || manifest.Window.Start != parsed.Window.Start || manifest.Window.End != parsed.Window.End
             || !manifest.Content.Blob.StartsWith(stream.Name + "/", StringComparison.Ordinal))
         {
             problems.Add(new IntegrityProblem(ProblemKinds.ManifestMisplaced, stream.Name, name,
-                $"The manifest describes stream {manifest.Stream} window {TimeWindow.Iso(manifest.Window.Start)}–{TimeWindow.Iso(manifest.Window.End)} with content {manifest.Content.Blob}, which does not match where it is stored."));
+                $"The manifest names itself {manifest.Name ?? "(nothing)"} in stream {manifest.Stream} window {TimeWindow.Iso(manifest.Window.Start)}–{TimeWindow.Iso(manifest.Window.End)} with content {manifest.Content.Blob}, which does not match where it is stored."));
         }
 
         if (manifest.Source is null || !manifest.Source.Complete)
@@ -199,7 +302,41 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             problems.Add(new IntegrityProblem(ProblemKinds.ManifestMisplaced, stream.Name, name, $"The content blob {manifest.Content.Blob} is not this window's ({expectedStem}…)."));
         }
 
-        return new LoadedManifest(name, manifest, Convert.ToHexStringLower(SHA256.HashData(data.ToMemory().Span)));
+        return new LoadedManifest(name, manifest, SignedJson.ChainHash(data.ToMemory().Span));
+    }
+
+    private static async Task CheckSignatureAsync(string stream, string name, ReadOnlyMemory<byte> bytes, PublishedKeyCheck keys, ConcurrentDictionary<string, int> signers, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        var check = await keys.CheckAsync(bytes, cancellationToken).ConfigureAwait(false);
+        if (check.Valid)
+        {
+            signers.AddOrUpdate(check.Thumbprint!, 1, (_, n) => n + 1);
+            return;
+        }
+
+        var kind = check.Failure switch
+        {
+            SignatureFailure.Missing => ProblemKinds.SignatureMissing,
+            SignatureFailure.Untrusted => ProblemKinds.SignatureUntrusted,
+            _ => ProblemKinds.SignatureInvalid,
+        };
+        problems.Add(new IntegrityProblem(kind, stream, name, $"Signature: {check.Problem}."));
+    }
+
+    /// <summary>Reads a small signed record (error, rejection), checking its signature; null if unreadable.</summary>
+    private async Task<T?> ReadSignedAsync<T>(string stream, string name, PublishedKeyCheck keys, ConcurrentDictionary<string, int> signers, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            var data = (await evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+            await CheckSignatureAsync(stream, name, data.ToMemory(), keys, signers, problems, cancellationToken).ConfigureAwait(false);
+            return data.ToObjectFromJson<T>(EvidenceJson.Options);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or JsonException)
+        {
+            return null;
+        }
     }
 
     private sealed record Measured(long Records, long Bytes);
@@ -359,13 +496,200 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         }
     }
 
+    /// <summary>
+    /// The chain claims (which take each position write-once) against the manifests: claims follow one
+    /// another with no gap or overlap; every manifest sits at a position a claim gave its name and hash;
+    /// every claimed manifest exists, except in the newest claim, whose writer may have stopped half-way
+    /// (listed as pending: the next write to the stream writes them).
+    /// </summary>
+    private async Task CheckClaimsAsync(EvidenceStream stream, List<string> claimNames, List<LoadedManifest> manifests, bool unfiltered, PublishedKeyCheck keys, List<string> pending, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        var claims = new List<(string Name, ChainClaim Claim)>();
+        foreach (var name in claimNames.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                var claim = (await evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<ChainClaim>(EvidenceJson.Options);
+                EvidencePaths.TryParseClaim(name, out _, out var first);
+                if (claim is not { Manifests.Count: > 0 } || claim.First != first || claim.Stream != stream.Name)
+                {
+                    problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, "The chain claim is empty or does not hold the stream and position its name says."));
+                    continue;
+                }
+
+                claims.Add((name, claim));
+            }
+            catch (Exception ex) when (ex is JsonException or RequestFailedException)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, $"The chain claim cannot be read: {ex.Message.Split('\n')[0]}"));
+            }
+        }
+
+        var positions = new Dictionary<long, (string Claim, ClaimedManifest Entry)>();
+        for (var i = 0; i < claims.Count; i++)
+        {
+            var (name, claim) = claims[i];
+            var expectedFirst = i == 0 ? 0 : claims[i - 1].Claim.Last + 1;
+            if (unfiltered && claim.First != expectedFirst)
+            {
+                problems.Add(new IntegrityProblem(claim.First > expectedFirst ? ProblemKinds.ClaimGap : ProblemKinds.ChainFork, stream.Name, name,
+                    claim.First > expectedFirst
+                        ? $"Positions {expectedFirst}–{claim.First - 1} have no chain claim: a claim was deleted."
+                        : $"The claim starts at position {claim.First}, inside the claim before it (which ends at {claims[i - 1].Claim.Last}): two claims hold the same positions."));
+            }
+
+            for (var k = 0; k < claim.Manifests.Count; k++)
+            {
+                positions.TryAdd(claim.First + k, (name, claim.Manifests[k]));
+            }
+        }
+
+        var byName = manifests.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        foreach (var manifest in manifests)
+        {
+            if (!positions.TryGetValue(manifest.Manifest.Sequence, out var at))
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, manifest.Name,
+                    $"No chain claim holds position {manifest.Manifest.Sequence}: the manifest was written outside the chain."));
+            }
+            else if (at.Entry.Name != manifest.Name || at.Entry.Sha256 != manifest.Sha256)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, manifest.Name,
+                    $"Position {manifest.Manifest.Sequence} was claimed ({at.Claim}) for {at.Entry.Name} with hash {at.Entry.Sha256}; this manifest hashes to {manifest.Sha256}."));
+            }
+        }
+
+        if (!unfiltered)
+        {
+            return;
+        }
+
+        for (var i = 0; i < claims.Count; i++)
+        {
+            var (name, claim) = claims[i];
+            var missing = claim.Manifests.Where(m => !byName.ContainsKey(m.Name)).ToList();
+            if (missing.Count == 0)
+            {
+                continue;
+            }
+
+            if (i == claims.Count - 1)
+            {
+                // Its writer stopped between the claim and the manifests; the claimed bytes must still be genuine.
+                foreach (var entry in missing)
+                {
+                    var check = await keys.CheckAsync(Convert.FromBase64String(entry.Bytes), cancellationToken).ConfigureAwait(false);
+                    if (!check.Valid)
+                    {
+                        problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, $"The claimed manifest {entry.Name} fails its signature check: {check.Problem}."));
+                    }
+                }
+
+                pending.Add(name);
+                continue;
+            }
+
+            foreach (var entry in missing)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ClaimUnwritten, stream.Name, entry.Name,
+                    $"Claim {name} holds {entry.Name} at a position later claims build on, but the manifest does not exist: it was deleted."));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every daily summary anchors the heads of all streams; each anchored head must still be in its chain,
+    /// unchanged. With a digest from a mail, the summary carrying it must exist too.
+    /// </summary>
+    private async Task<IReadOnlyList<AnchorSummary>> CheckAnchorsAsync(VerifyRequest request, EvidenceStream? streamFilter, ConcurrentDictionary<string, LoadedManifest> loaded, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        var anchors = new List<AnchorSummary>();
+        var summaries = new List<(DailySummary Summary, string Manifest)>();
+        var prefix = DailySummaryService.Stream.Name + "/";
+        await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!EvidencePaths.TryParse(item.Name, out var parsed) || parsed.Kind != EvidenceBlobKind.Manifest)
+            {
+                continue;
+            }
+
+            var summary = await ReadSummaryAsync(item.Name, cancellationToken).ConfigureAwait(false);
+            if (summary?.Anchor is not null)
+            {
+                summaries.Add((summary, item.Name));
+            }
+        }
+
+        var matched = request.Anchor is null;
+        foreach (var (summary, manifest) in summaries.OrderBy(x => x.Summary.Date, StringComparer.Ordinal))
+        {
+            var anchor = summary.Anchor!;
+            var digest = ChainAnchor.DigestOf(anchor.Heads);
+            var isRequested = request.Anchor is not null && ChainAnchor.Matches(request.Anchor, digest);
+            matched |= isRequested;
+            var failures = 0;
+            if (digest != anchor.Digest)
+            {
+                failures++;
+                problems.Add(new IntegrityProblem(ProblemKinds.AnchorMismatch, DailySummaryService.Stream.Name, manifest,
+                    $"The summary of {summary.Date} records anchor digest {anchor.Digest}, but its heads digest to {digest}."));
+            }
+
+            foreach (var head in anchor.Heads.Where(h => streamFilter is null || h.Stream == streamFilter.Name))
+            {
+                var found = loaded.GetValueOrDefault(head.Manifest) ?? await LoadOutOfScopeAsync(head.Manifest, cancellationToken).ConfigureAwait(false);
+                string? why = found is null
+                    ? $"The head of {head.Stream} anchored by the summary of {summary.Date} (sequence {head.Sequence}, {head.Manifest}) no longer exists: the end of the chain was cut."
+                    : found.Sha256 != head.Sha256 || found.Manifest.Sequence != head.Sequence
+                        ? $"The head of {head.Stream} anchored by the summary of {summary.Date} was sequence {head.Sequence} with hash {head.Sha256}; {head.Manifest} now holds sequence {found.Manifest.Sequence} with hash {found.Sha256}: it was replaced."
+                        : null;
+                if (why is not null)
+                {
+                    failures++;
+                    problems.Add(new IntegrityProblem(found is null ? ProblemKinds.HeadMissing : ProblemKinds.HeadAltered, head.Stream, head.Manifest, why));
+                }
+            }
+
+            anchors.Add(new AnchorSummary(summary.Date, digest, anchor.Heads.Count, failures == 0, isRequested));
+        }
+
+        if (!matched)
+        {
+            problems.Add(new IntegrityProblem(ProblemKinds.AnchorUnknown, DailySummaryService.Stream.Name, null,
+                $"No daily summary carries the anchor {request.Anchor}: the summary it came from was deleted or replaced, or the digest was mistyped (compare it with the mail)."));
+        }
+
+        return anchors;
+    }
+
+    private async Task<DailySummary?> ReadSummaryAsync(string manifestName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var manifest = (await evidence.GetBlobClient(manifestName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options);
+            if (manifest?.Content is null)
+            {
+                return null;
+            }
+
+            var gzip = (await evidence.GetBlobClient(manifest.Content.Blob).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToStream();
+            await using var json = new GZipStream(gzip, CompressionMode.Decompress);
+            return await JsonSerializer.DeserializeAsync<DailySummary>(json, EvidenceJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or JsonException or InvalidDataException)
+        {
+            // Its manifest and content are verified like any other; here it only cannot anchor anything.
+            return null;
+        }
+    }
+
     private async Task<LoadedManifest?> LoadOutOfScopeAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
             var data = (await evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
             var manifest = JsonSerializer.Deserialize<EvidenceManifest>(data.ToMemory().Span, EvidenceJson.Options);
-            return manifest is null ? null : new LoadedManifest(name, manifest, Convert.ToHexStringLower(SHA256.HashData(data.ToMemory().Span)));
+            return manifest is null ? null : new LoadedManifest(name, manifest, SignedJson.ChainHash(data.ToMemory().Span));
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -394,19 +718,6 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
                 problems.Add(new IntegrityProblem(ProblemKinds.WindowOverlap, stream.Name, windows[i].Name,
                     $"Window {TimeWindow.Iso(current.Start)}–{TimeWindow.Iso(current.End)} overlaps {TimeWindow.Iso(previous.Start)}–{TimeWindow.Iso(previous.End)} ({windows[i - 1].Name})."));
             }
-        }
-    }
-
-    private async Task<string?> ReadErrorReasonAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var data = (await evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
-            return data.ToObjectFromJson<ErrorRecord>(EvidenceJson.Options)?.Reason;
-        }
-        catch (Exception ex) when (ex is RequestFailedException or JsonException)
-        {
-            return null;
         }
     }
 }

@@ -33,6 +33,18 @@ public sealed record VerificationReport
     /// <summary>Rejection records of pushed messages that were refused (informational: outside every stream and chain).</summary>
     public IReadOnlyList<string> Rejections { get; init; } = [];
 
+    /// <summary>The newest chain claims whose manifests are not all written yet: a writer stopped half-way; the next write to the stream writes them.</summary>
+    public IReadOnlyList<string> PendingClaims { get; init; } = [];
+
+    /// <summary>The signing keys published in the container, and how many records each signed.</summary>
+    public IReadOnlyList<KeySummary> Keys { get; init; } = [];
+
+    /// <summary>True when only keys the caller pinned (--trusted-key) were trusted.</summary>
+    public bool KeysPinned { get; init; }
+
+    /// <summary>The daily summaries' anchors that were checked.</summary>
+    public IReadOnlyList<AnchorSummary> Anchors { get; init; } = [];
+
     public required long ManifestsChecked { get; init; }
 
     public required long RecordsChecked { get; init; }
@@ -54,6 +66,12 @@ public sealed record StreamSummary(
 
 public sealed record IntegrityProblem(string Kind, string Stream, string? Blob, string Detail);
 
+/// <summary>A published signing key: its id, RFC 7638 thumbprint, custody, and the records it signed that were checked.</summary>
+public sealed record KeySummary(string Kid, string Thumbprint, string? Custody, int Signed);
+
+/// <summary>One summary's anchor: its date and digest, how many heads it names, whether they all held, and whether it is the one asked for (--anchor).</summary>
+public sealed record AnchorSummary(string Date, string Digest, int Heads, bool Holds, bool Requested);
+
 public sealed record ErrorRecordSummary(string Blob, string Stream, TimeWindow Window, string? Reason, bool WindowCommittedSince);
 
 public static class ProblemKinds
@@ -71,4 +89,16 @@ public static class ProblemKinds
     public const string ChainFork = "chain-fork";
     public const string WindowGap = "window-gap";
     public const string WindowOverlap = "window-overlap";
+    public const string SignatureMissing = "signature-missing";
+    public const string SignatureUntrusted = "signature-untrusted";
+    public const string SignatureInvalid = "signature-invalid";
+    public const string ClaimMismatch = "claim-mismatch";
+    public const string ClaimGap = "claim-gap";
+    public const string ClaimUnwritten = "claim-unwritten";
+    public const string BlobOverwritten = "blob-overwritten";
+    public const string BlobDeleted = "blob-deleted";
+    public const string HeadMissing = "head-missing";
+    public const string HeadAltered = "head-altered";
+    public const string AnchorMismatch = "anchor-mismatch";
+    public const string AnchorUnknown = "anchor-unknown";
 }

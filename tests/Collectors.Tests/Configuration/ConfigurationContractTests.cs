@@ -56,6 +56,21 @@ public sealed class ConfigurationContractTests
     }
 
     [TestMethod]
+    public async Task RefusesToWriteOutsideTheEmulatorWithoutASigningKey()
+    {
+        var missing = await StartupFailureAsync(new() { ["Evidence:BlobServiceUri"] = "https://stevidence.blob.core.windows.net/" });
+        var notAKey = await StartupFailureAsync(new()
+        {
+            ["Evidence:BlobServiceUri"] = "https://stevidence.blob.core.windows.net/",
+            ["Evidence:SigningKeyId"] = "https://kv-collectors.vault.azure.net/secrets/evidence-signing",
+        });
+
+        StringAssert.Contains(missing, "Evidence__SigningKeyId is not set");
+        StringAssert.Contains(notAKey, "is not a Key Vault key URL");
+        Assert.AreEqual("https://vault.usgovcloudapi.net/.default", Collectors.Signing.KeyVaultSigner.Scope(new Uri("https://kv.vault.usgovcloudapi.net/")), "the token audience follows the vault's cloud");
+    }
+
+    [TestMethod]
     public async Task NamesEveryBadSettingAtStartup()
     {
         var message = await StartupFailureAsync(new()
@@ -77,6 +92,7 @@ public sealed class ConfigurationContractTests
         using var host = Build(new()
         {
             ["Evidence:BlobServiceUri"] = "https://stevidence.blob.core.usgovcloudapi.net/",
+            ["Evidence:SigningKeyId"] = "https://kv-collectors.vault.usgovcloudapi.net/keys/evidence-signing",
             ["Azure:Cloud"] = "AzureUSGovernment",
             ["Azure:GraphEndpoint"] = "https://graph.microsoft.us/",
             ["Azure:Credential"] = "AzureCli",

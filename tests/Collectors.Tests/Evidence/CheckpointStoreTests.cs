@@ -8,7 +8,7 @@ namespace Collectors.Tests.Evidence;
 public sealed class CheckpointStoreTests
 {
     [TestMethod]
-    public async Task RebuildsAMissingCheckpointFromTheManifests()
+    public async Task RebuildsAMissingCheckpointFromTheManifestsAndTheHeadFromTheClaims()
     {
         await using var store = TestStore.Create();
         foreach (var i in new[] { 0, 1, 2, 4 })
@@ -22,57 +22,40 @@ public sealed class CheckpointStoreTests
         var rebuilt = await store.NewWriter().Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
 
         Assert.IsNotNull(rebuilt.RebuiltAt);
-        Assert.AreEqual(before.Head, rebuilt.Head, "the head (name, hash, sequence) comes back from the manifests");
+        Assert.IsNull(rebuilt.Head, "the head is not guessed from a listing: the next writer finds it in the chain claims");
         Assert.AreEqual(Records.Window(3).Start, rebuilt.NextWindowStart, "the timer resumes at the first hole");
         var next = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(3)), Records.Source(Records.Synthetic(2)), CancellationToken.None);
         var manifests = await EvidenceWriterTests.LoadManifestsAsync(store);
         var committed = manifests.Single(m => m.Name == next.Manifest);
         Assert.AreEqual(4, committed.Manifest.Sequence);
-        Assert.AreEqual(before.Head!.Manifest, committed.Manifest.Previous!.Manifest, "the chain continues from the rebuilt head");
+        Assert.AreEqual(before.Head!.Manifest, committed.Manifest.Previous!.Manifest, "the chain continues from the head the claims hold");
+        Assert.AreEqual(before.Head.Sha256, committed.Manifest.Previous.Sha256);
     }
 
     [TestMethod]
-    public async Task APendingManifestThatWasNeverWrittenIsDropped()
+    public async Task ACheckpointWhoseHeadIsWrongIsCorrectedFromTheClaims()
     {
         await using var store = TestStore.Create();
-        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
-        var checkpoints = store.Writer.Checkpoints;
-        await using (var streamLock = await checkpoints.LockAsync(Records.Stream, CancellationToken.None))
+        foreach (var i in new[] { 0, 1, 2 })
         {
-            var current = await streamLock.ReadAsync(CancellationToken.None);
-            var ghost = new ChainHead(EvidencePaths.Manifest(Records.Stream, Records.Window(1)), new string('0', 64), 1, Records.Window(1).Start, Records.Window(1).End);
-            await streamLock.WriteAsync(current with { Pending = ghost }, CancellationToken.None);
+            await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(i)), Records.Source(Records.Synthetic(3, seed: i)), CancellationToken.None);
         }
 
-        var result = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(2)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
-
-        var manifest = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Name == result.Manifest).Manifest;
-        Assert.AreEqual(1, manifest.Sequence, "the writer that stopped before its manifest committed nothing");
-        Assert.AreEqual(EvidencePaths.Manifest(Records.Stream, Records.Window(0)), manifest.Previous!.Manifest);
-    }
-
-    [TestMethod]
-    public async Task APendingManifestThatWasWrittenBecomesTheHead()
-    {
-        await using var store = TestStore.Create();
-        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(0)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
-        var afterFirst = await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
-        await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(1)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
-        var afterSecond = await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None);
-
-        // Roll the checkpoint back to "manifest 1 pending", as if the writer stopped right after writing it.
+        var truth = (await store.Writer.Checkpoints.ReadAsync(Records.Stream, CancellationToken.None)).Head!;
         await using (var streamLock = await store.Writer.Checkpoints.LockAsync(Records.Stream, CancellationToken.None))
         {
-            await streamLock.ReadAsync(CancellationToken.None);
-            await streamLock.WriteAsync(afterFirst with { Pending = afterSecond.Head }, CancellationToken.None);
+            // The mutable cache says the chain ends at a manifest that does not exist (tampered, or restored from a backup).
+            var current = await streamLock.ReadAsync(CancellationToken.None);
+            var ghost = truth with { Manifest = EvidencePaths.Manifest(Records.Stream, Records.Window(9)), Sha256 = new string('0', 64), Sequence = 7 };
+            await streamLock.WriteAsync(current with { Head = ghost }, CancellationToken.None);
         }
 
-        var third = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(2)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
+        var result = await store.NewWriter().CommitWindowAsync(Records.Batch(Records.Window(3)), Records.Source(Records.Synthetic(3)), CancellationToken.None);
 
-        var manifest = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Name == third.Manifest).Manifest;
-        Assert.AreEqual(2, manifest.Sequence);
-        Assert.AreEqual(afterSecond.Head!.Manifest, manifest.Previous!.Manifest);
-        Assert.AreEqual(afterSecond.Head.Sha256, manifest.Previous.Sha256);
+        var manifest = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Name == result.Manifest).Manifest;
+        Assert.AreEqual(3, manifest.Sequence, "the claims, not the cache, say where the chain ends");
+        Assert.AreEqual(truth.Manifest, manifest.Previous!.Manifest);
+        Assert.AreEqual(truth.Sha256, manifest.Previous.Sha256);
     }
 
     [TestMethod]

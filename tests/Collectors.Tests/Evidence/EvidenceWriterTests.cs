@@ -254,7 +254,8 @@ public sealed class EvidenceWriterTests
         foreach (var name in await store.ListAsync(EvidencePaths.ManifestSuffix))
         {
             var bytes = (await store.Evidence.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray();
-            result.Add((name, JsonSerializer.Deserialize<EvidenceManifest>(bytes, EvidenceJson.Options)!, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+            // The chain hash: SHA-256 of the manifest's canonical bytes, which its signature signs.
+            result.Add((name, JsonSerializer.Deserialize<EvidenceManifest>(bytes, EvidenceJson.Options)!, Collectors.Signing.SignedJson.ChainHash(bytes)));
         }
 
         return result;

@@ -69,6 +69,7 @@ public sealed class ManifestSchemaTests
         {
             ["schema"] = "collectors.evidence/v1",
             ["kind"] = "window",
+            ["name"] = "activity-log/sub-1/2026/11/25/20261125T000000Z_20261125T001500Z.manifest.json",
             ["collector"] = "activity-log",
             ["criteria"] = new JsonArray("CC8.1"),
             ["stream"] = "activity-log/sub-1",
@@ -99,7 +100,15 @@ public sealed class ManifestSchemaTests
         var localTime = (JsonObject)valid.DeepClone();
         localTime["window"]!["start"] = "2026-11-25T01:00:00+01:00";
 
-        foreach (var bad in new[] { noPrevious, incomplete, silent, localTime })
+        var noName = (JsonObject)valid.DeepClone();
+        noName.Remove("name");
+        var signed = (JsonObject)valid.DeepClone();
+        signed["signature"] = new JsonObject { ["alg"] = "ES256", ["kid"] = "local:x", ["thumbprint"] = new string('A', 43), ["value"] = "abc" };
+        Assert.IsTrue(Evaluate(schema, signed.ToJsonString()).IsValid, Errors(Evaluate(schema, signed.ToJsonString())));
+        var otherAlgorithm = (JsonObject)signed.DeepClone();
+        otherAlgorithm["signature"]!["alg"] = "RS256";
+
+        foreach (var bad in new[] { noPrevious, incomplete, silent, localTime, noName, otherAlgorithm })
         {
             Assert.IsFalse(Evaluate(schema, bad.ToJsonString()).IsValid, bad.ToJsonString());
         }

@@ -55,11 +55,22 @@ internal static class SummaryFixture
         $"{{\"eventDataId\":\"{id}\",\"eventTimestamp\":\"{at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)}\",\"caller\":\"{caller}\",\"category\":{{\"value\":\"Administrative\"}},\"operationName\":{{\"value\":\"{operation}\"}},\"status\":{{\"value\":\"{status}\"}},\"resourceId\":\"{resourceId ?? "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/app"}\"}}");
 
     public static DailySummaryBuilder Builder(TestStore store, TimeProvider time, bool emulator = true) => new(
-        new EvidenceReader(store.Evidence),
+        store.Reader,
         CollectorCatalog.Of(ActivityLogCollector.Id),
         [new RecordChecks(ActivityLogCollector.Id, (stream, records, ct) => new ActivityLogChecks([Pipeline], "stevidence").EvaluateAsync(stream, records, ct))],
         emulator,
         time);
+
+    /// <summary>The summary service over the store, without mail (its Graph client is never built).</summary>
+    public static DailySummaryService Service(TestStore store, TimeProvider clock) => new(
+        Builder(store, clock),
+        store.NewWriter(clock),
+        store.Reader,
+        store.State,
+        () => throw new InvalidOperationException("This summary service does not send mail."),
+        new SummaryOptions(),
+        clock,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<DailySummaryService>.Instance);
 
     private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Failing(SourceLog log, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

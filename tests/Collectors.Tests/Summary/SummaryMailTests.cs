@@ -27,7 +27,7 @@ public sealed class SummaryMailTests
         return new DailySummaryService(
             SummaryFixture.Builder(store, clock),
             store.NewWriter(clock),
-            new EvidenceReader(store.Evidence),
+            store.Reader,
             store.State,
             () => GraphReportingClient.CreateGraphClient(azure, new SimulatorCredential()),
             new SummaryOptions { Sender = "soc2-noreply@contoso.com", Recipients = ["security@contoso.com", "cto@contoso.com"] },

@@ -45,9 +45,12 @@ public sealed class EntraAndTlsPathTests
         var options = new EvidenceOptions { BlobServiceUri = s_azurite!.BlobEndpoint, Container = $"evidence-{suffix}", StateContainer = $"state-{suffix}", RequireImmutability = false };
         var azure = TrustingSimulator();
         var connection = EvidenceStoreConnection.Create(options, azure);
+        var evidenceStore = new EvidenceStore(connection, options, NullLogger<EvidenceStore>.Instance);
+        using var signer = new Collectors.Signing.LocalSigner(connection.State!);
         var writer = new EvidenceWriter(
-            new EvidenceStore(connection, options, NullLogger<EvidenceStore>.Instance),
+            evidenceStore,
             new CheckpointStore(connection.State!, connection.Evidence, TimeProvider.System, NullLogger.Instance),
+            new EvidenceSealer(evidenceStore, signer),
             TimeProvider.System,
             NullLogger<EvidenceWriter>.Instance);
 

@@ -88,13 +88,15 @@ public sealed class VerifyCommandTests
         var first = manifests.Single(m => m.Manifest.Sequence == 0);
         var third = manifests.Single(m => m.Manifest.Sequence == 2);
         var forged = third.Manifest with { Previous = new ManifestLink(first.Name, first.Sha256) };
-        await store.Evidence.GetBlobClient(third.Name).UploadAsync(BinaryData.FromObjectAsJson(forged, EvidenceJson.Options), overwrite: true);
+        // Re-signed with the real key (an insider): the chain and its claim still catch the re-pointing.
+        await store.Evidence.GetBlobClient(third.Name).UploadAsync(await store.SealAsync(forged), overwrite: true);
 
         var report = await VerifyJsonAsync(store, 1);
 
-        var problem = report.Problems.Single(p => p.Blob == third.Name);
-        Assert.AreEqual(ProblemKinds.ChainMismatch, problem.Kind);
+        var problem = report.Problems.Single(p => p.Blob == third.Name && p.Kind == ProblemKinds.ChainMismatch);
         StringAssert.Contains(problem.Detail, first.Name);
+        Assert.IsTrue(report.Problems.Any(p => p.Blob == third.Name && p.Kind == ProblemKinds.ClaimMismatch), Describe(report));
+        Assert.IsFalse(report.Problems.Any(p => p.Kind.StartsWith("signature", StringComparison.Ordinal)), Describe(report));
     }
 
     [TestMethod]
@@ -103,13 +105,14 @@ public sealed class VerifyCommandTests
         await using var store = await StoreWithWindowsAsync(0, 1, 2);
         var head = (await EvidenceWriterTests.LoadManifestsAsync(store)).Single(m => m.Manifest.Sequence == 2);
         var altered = head.Manifest with { Content = head.Manifest.Content with { Records = head.Manifest.Content.Records + 1 } };
-        await store.Evidence.GetBlobClient(head.Name).UploadAsync(BinaryData.FromObjectAsJson(altered, EvidenceJson.Options), overwrite: true);
+        await store.Evidence.GetBlobClient(head.Name).UploadAsync(await store.SealAsync(altered), overwrite: true);
 
         var report = await VerifyJsonAsync(store, 1);
 
-        var problem = report.Problems.Single();
-        Assert.AreEqual(ProblemKinds.RecordCountMismatch, problem.Kind);
+        var problem = report.Problems.Single(p => p.Kind == ProblemKinds.RecordCountMismatch);
         StringAssert.Contains(problem.Detail, $"{head.Manifest.Content.Records} records stored");
+        var claim = report.Problems.Single(p => p.Kind != ProblemKinds.RecordCountMismatch);
+        Assert.AreEqual(ProblemKinds.ClaimMismatch, claim.Kind, "the chain claim still holds the manifest as first written");
     }
 
     [TestMethod]

@@ -21,10 +21,12 @@ internal static class VerifyCommand
         var sasUrl = new Option<string?>("--sas-url") { Description = "Container SAS URL, as given to an auditor (read + list)." };
         var container = new Option<string?>("--container") { Description = "Evidence container (default: Evidence__Container or 'evidence'). Ignored with --sas-url." };
         var parallelism = new Option<int>("--parallelism") { Description = "Blobs checked at once.", DefaultValueFactory = _ => 8 };
+        var trustedKeys = new Option<string[]>("--trusted-key") { Description = "Thumbprint of a signing key to trust (the deployment's EVIDENCE_SIGNING_KEY_THUMBPRINT); repeat for rotated keys. Without it, every key published in the container is used, which someone with write access to storage could add to.", AllowMultipleArgumentsPerToken = false };
+        var anchor = new Option<string?>("--anchor") { Description = "The evidence anchor digest from a daily summary mail: the summary carrying it must exist, and every chain head it names must still be there, unchanged." };
 
-        var command = new Command("verify", "Re-download every manifest and content blob, recompute hashes and record counts, check each stream's hash chain and windows. Exit 0 intact, 1 integrity problem, 2 usage or configuration error.")
+        var command = new Command("verify", "Re-download every manifest and content blob, check signatures, recompute hashes and record counts, check each stream's hash chain, claims and windows, blob versions, and the chain heads the daily summaries anchored. Exit 0 intact, 1 integrity problem, 2 usage or configuration error.")
         {
-            stream, from, to, json, connectionString, accountUrl, sasUrl, container, parallelism,
+            stream, from, to, json, connectionString, accountUrl, sasUrl, container, parallelism, trustedKeys, anchor,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -69,7 +71,9 @@ internal static class VerifyCommand
                     parse.GetValue(stream),
                     parse.GetValue(from) is { } f ? CliConfiguration.ParseInstant(f, "--from") : null,
                     parse.GetValue(to) is { } t ? CliConfiguration.ParseInstant(t, "--to") : null,
-                    Math.Clamp(parse.GetValue(parallelism), 1, 64));
+                    Math.Clamp(parse.GetValue(parallelism), 1, 64),
+                    TrustedKeys(parse.GetValue(trustedKeys)),
+                    Anchor(parse.GetValue(anchor)));
                 if (request.Stream is not null)
                 {
                     try
@@ -130,6 +134,37 @@ internal static class VerifyCommand
         return command;
     }
 
+    private static IReadOnlyList<string>? TrustedKeys(string[]? given)
+    {
+        if (given is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        foreach (var thumbprint in given)
+        {
+            if (thumbprint.Length != 43 || !thumbprint.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                throw new CliUsageException($"--trusted-key '{thumbprint}' is not a key thumbprint: 43 characters of base64url (A–Z, a–z, 0–9, '-', '_'), as printed by the deployment (EVIDENCE_SIGNING_KEY_THUMBPRINT).");
+            }
+        }
+
+        return given;
+    }
+
+    private static string? Anchor(string? given)
+    {
+        if (given is null)
+        {
+            return null;
+        }
+
+        var normalized = Collectors.Evidence.ChainAnchor.Normalize(given);
+        return normalized.Length == 32 && normalized.All(char.IsAsciiHexDigitLower)
+            ? given
+            : throw new CliUsageException($"--anchor '{given}' is not an anchor digest: 32 hex digits, as the daily mail shows them (e.g. 3f9a0c12-…, dashes optional).");
+    }
+
     private static Uri ParseUrl(string text, string option) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
             ? uri
@@ -157,6 +192,38 @@ internal static class VerifyReportText
         {
             w.WriteLine(string.Create(c,
                 $"  {s.Stream}  {s.Manifests:N0} manifests, {s.Records:N0} records, windows {(s.FirstWindowStart is { } a ? TimeWindow.Iso(a) : "-")} to {(s.LastWindowEnd is { } b ? TimeWindow.Iso(b) : "-")}, sequence {s.FirstSequence}–{s.LastSequence}, immutability {(s.ImmutabilityEnforced ? "enforced" : "NOT enforced")}"));
+        }
+
+        w.WriteLine();
+        w.WriteLine(string.Create(c, $"Signing keys ({report.Keys.Count}){(report.KeysPinned ? ": only the pinned key(s) were trusted" : ": published in the container; pin the deployment's key with --trusted-key <thumbprint> to rule out one planted by someone with write access to storage")}"));
+        foreach (var k in report.Keys)
+        {
+            w.WriteLine(string.Create(c, $"  {k.Thumbprint}  {k.Kid}  {k.Signed:N0} record(s) checked{(k.Custody is null ? string.Empty : $"  ({k.Custody})")}"));
+        }
+
+        if (!report.KeysPinned && report.Keys.Count(k => k.Signed > 0) > 1)
+        {
+            w.WriteLine("  ! Records are signed by more than one key. A rotated key explains that; a key nobody rotated to means forged records. Compare the thumbprints with the deployment's output.");
+        }
+
+        if (report.Anchors.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine(string.Create(c, $"Anchors ({report.Anchors.Count}): chain heads recorded by the daily summaries"));
+            foreach (var a in report.Anchors)
+            {
+                w.WriteLine(string.Create(c, $"  {a.Date}  {a.Digest}  {a.Heads} heads  {(a.Holds ? "hold" : "BROKEN")}{(a.Requested ? "  (the anchor asked for)" : string.Empty)}"));
+            }
+        }
+
+        if (report.PendingClaims.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine(string.Create(c, $"Pending claims ({report.PendingClaims.Count}): a writer stopped between claiming a chain position and writing its manifest; the next write to the stream writes it"));
+            foreach (var p in report.PendingClaims)
+            {
+                w.WriteLine($"  {p}");
+            }
         }
 
         w.WriteLine();
@@ -197,7 +264,7 @@ internal static class VerifyReportText
 
         w.WriteLine();
         w.WriteLine(report.Intact
-            ? "Result: INTACT: every manifest in scope matches its content, every chain is unbroken, no window is missing between the first and last."
+            ? "Result: INTACT: every manifest in scope is signed and matches its content, every chain is unbroken and claimed, no window is missing between the first and last, every anchored head holds."
             : string.Create(c, $"Result: NOT INTACT: {report.Problems.Count} integrity problem(s)."));
         return w.ToString();
     }

@@ -1,0 +1,32 @@
+namespace Collectors.Evidence;
+
+/// <summary>
+/// A claim on consecutive positions of a stream's hash chain (schema <c>collectors.claim/v1</c>), created
+/// write-once at <c>&lt;stream&gt;/chain/&lt;first:D12&gt;.claim.json</c> before its manifests exist. Only one claim
+/// can ever hold a position, so two writers can never both append manifest N (no fork), whatever
+/// happens to leases. It carries the signed manifests themselves, so any writer that finds a claim whose
+/// manifests were never written (its writer stopped) writes them, byte for byte, before going on.
+/// </summary>
+public sealed record ChainClaim
+{
+    public const string SchemaId = "collectors.claim/v1";
+
+    public string Schema { get; init; } = SchemaId;
+
+    public required string Stream { get; init; }
+
+    /// <summary>The first position claimed; the claim holds positions First … First + Manifests.Count − 1.</summary>
+    public required long First { get; init; }
+
+    public required DateTimeOffset ClaimedAt { get; init; }
+
+    public required IReadOnlyList<ClaimedManifest> Manifests { get; init; }
+
+    public long Last => First + Manifests.Count - 1;
+}
+
+/// <summary>One claimed position: the manifest's blob name, its chain hash, and its signed bytes (Base64).</summary>
+public sealed record ClaimedManifest(string Name, string Sha256, string Bytes);
+
+/// <summary>Evidence that fails its own checks: forged, altered, or unsigned where a signature is required.</summary>
+public sealed class EvidenceIntegrityException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+
+namespace Collectors.Signing;
+
+/// <summary>Why a signature check failed.</summary>
+public enum SignatureFailure
+{
+    None,
+
+    /// <summary>No signature, or one that cannot be read.</summary>
+    Missing,
+
+    /// <summary>Signed by a key the checker does not trust (unknown, unpublished, or not pinned).</summary>
+    Untrusted,
+
+    /// <summary>The signature does not match the bytes: altered after signing, or forged.</summary>
+    Invalid,
+}
+
+/// <summary>What checking one stored record's signature found: the key that made it, or the problem.</summary>
+public readonly record struct SignatureCheckResult(string? Kid, string? Thumbprint, string? Problem, SignatureFailure Failure = SignatureFailure.None)
+{
+    public bool Valid => Problem is null;
+
+    public static SignatureCheckResult Fail(SignatureFailure failure, string problem, EvidenceSignature? signature = null) => new(signature?.Kid, signature?.Thumbprint, problem, failure);
+}
+
+/// <summary>Checks that a stored record is signed, unaltered, by a key the caller trusts.</summary>
+public interface ISignatureCheck
+{
+    Task<SignatureCheckResult> CheckAsync(ReadOnlyMemory<byte> stored, CancellationToken cancellationToken);
+}
+
+/// <summary>Shared by every check: open the record, find the key, verify.</summary>
+public abstract class SignatureCheckBase : ISignatureCheck
+{
+    public async Task<SignatureCheckResult> CheckAsync(ReadOnlyMemory<byte> stored, CancellationToken cancellationToken)
+    {
+        var opened = SignedJson.Open(stored.Span);
+        if (!opened.Signed)
+        {
+            return SignatureCheckResult.Fail(SignatureFailure.Missing, opened.Problem!);
+        }
+
+        var signature = opened.Signature!;
+        var key = await FindKeyAsync(signature.Kid, cancellationToken).ConfigureAwait(false);
+        if (key is null)
+        {
+            return SignatureCheckResult.Fail(SignatureFailure.Untrusted, $"signed by key {signature.Kid}, which {UnknownKey}", signature);
+        }
+
+        if (key.Thumbprint != signature.Thumbprint)
+        {
+            return SignatureCheckResult.Fail(SignatureFailure.Invalid, $"the signature names key thumbprint {signature.Thumbprint}, but key {signature.Kid} has thumbprint {key.Thumbprint}", signature);
+        }
+
+        return key.Verifies(opened.Canonical, signature)
+            ? new SignatureCheckResult(signature.Kid, key.Thumbprint, null)
+            : SignatureCheckResult.Fail(SignatureFailure.Invalid, $"the signature by {signature.Kid} does not match the record's bytes: the record was altered after it was signed, or forged", signature);
+    }
+
+    /// <summary>How to say a key id was not found, for the problem text.</summary>
+    protected abstract string UnknownKey { get; }
+
+    protected abstract Task<SigningKey?> FindKeyAsync(string kid, CancellationToken cancellationToken);
+}
+
+/// <summary>The writer's check: only keys its own signer vouches for (Key Vault versions of its key, or its local key).</summary>
+public sealed class SignerKeyCheck(IEvidenceSigner signer) : SignatureCheckBase
+{
+    protected override string UnknownKey => "is not a version of this deployment's signing key (Evidence__SigningKeyId)";
+
+    protected override Task<SigningKey?> FindKeyAsync(string kid, CancellationToken cancellationToken) => signer.ResolveAsync(kid, cancellationToken);
+}
+
+/// <summary>
+/// The auditor's check: the public keys published in the evidence container (<c>keys/*.key.json</c>),
+/// optionally narrowed to thumbprints the auditor pins (from the deployment's output), because anyone
+/// who can write to storage can also publish a key.
+/// </summary>
+public sealed class PublishedKeyCheck : SignatureCheckBase
+{
+    private readonly IReadOnlyDictionary<string, SigningKey> _byKid;
+    private readonly IReadOnlySet<string>? _trusted;
+
+    private PublishedKeyCheck(IReadOnlyDictionary<string, SigningKey> byKid, IReadOnlyList<string> unreadable, IReadOnlySet<string>? trusted)
+    {
+        _byKid = byKid;
+        _trusted = trusted;
+        Unreadable = unreadable;
+        Keys = [.. byKid.Values.DistinctBy(k => k.Thumbprint)];
+    }
+
+    /// <summary>Every published key that was readable.</summary>
+    public IReadOnlyList<SigningKey> Keys { get; }
+
+    /// <summary>Published key blobs that could not be read as EC P-256 keys.</summary>
+    public IReadOnlyList<string> Unreadable { get; }
+
+    public bool Pinned => _trusted is not null;
+
+    protected override string UnknownKey => _trusted is null
+        ? "is not published in the container (keys/)"
+        : "is not published in the container, or its thumbprint is not one of the trusted keys given (--trusted-key)";
+
+    public static async Task<PublishedKeyCheck> LoadAsync(BlobContainerClient evidence, IReadOnlyCollection<string>? trustedThumbprints, CancellationToken cancellationToken)
+    {
+        var byKid = new ConcurrentDictionary<string, SigningKey>(StringComparer.Ordinal);
+        var unreadable = new List<string>();
+        await foreach (var item in evidence.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = KeyPublication.Prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var data = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                using var document = JsonDocument.Parse(data);
+                var key = SigningKey.FromJwk(document.RootElement);
+                byKid.TryAdd(key.Kid, key);
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException)
+            {
+                unreadable.Add(item.Name);
+            }
+        }
+
+        var trusted = trustedThumbprints is { Count: > 0 } ? new HashSet<string>(trustedThumbprints, StringComparer.Ordinal) : null;
+        return new PublishedKeyCheck(byKid, unreadable, trusted);
+    }
+
+    protected override Task<SigningKey?> FindKeyAsync(string kid, CancellationToken cancellationToken) =>
+        Task.FromResult(_byKid.TryGetValue(kid, out var key) && (_trusted is null || _trusted.Contains(key.Thumbprint)) ? key : null);
+}
+
+/// <summary>Where public keys are published in the evidence container.</summary>
+public static class KeyPublication
+{
+    public const string Prefix = "keys/";
+
+    public static string BlobName(string thumbprint) => $"{Prefix}{thumbprint}.key.json";
+}
