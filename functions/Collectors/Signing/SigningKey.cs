@@ -58,6 +58,7 @@ public sealed record SigningKey
             throw new FormatException($"Evidence is signed with EC P-256 keys (ES256); this key is {kty} {crv}.");
         }
 
+        custody ??= jwk.TryGetProperty("custody", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
         var key = new SigningKey { Kid = Text("kid"), X = Text("x"), Y = Text("y"), Custody = custody };
         if (SignedJson.FromBase64Url(key.X).Length != 32 || SignedJson.FromBase64Url(key.Y).Length != 32)
         {
