@@ -64,6 +64,13 @@ param evidenceStorageSku string = 'Standard_GRS'
 @minValue(1)
 param evidenceCoolTierAfterDays int = 90
 
+@description('HSM (default): the evidence signing key is hardware-protected (Premium vault, EC-HSM). Software: Standard vault, EC. Both are non-exportable; applies when the key is created.')
+@allowed([
+  'HSM'
+  'Software'
+])
+param evidenceSigningProtection string = 'HSM'
+
 @description('Days the Log Analytics workspace keeps logs, including who read, wrote or deleted evidence.')
 @minValue(30)
 @maxValue(730)
@@ -152,6 +159,7 @@ var names = {
   workspace: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
   applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
   evidenceStorage: '${abbrs.storageStorageAccounts}ev${resourceToken}'
+  signingVault: '${abbrs.keyVaultVaults}${resourceToken}'
   runtimeStorage: '${abbrs.storageStorageAccounts}fn${resourceToken}'
   plan: '${abbrs.webServerFarms}${resourceToken}'
   functionApp: '${abbrs.webSitesFunctions}${resourceToken}'
@@ -207,6 +215,7 @@ var appSettings = union(
     Evidence__Container: evidenceContainer
     Evidence__StateContainer: stateContainer
     Evidence__RequireImmutability: 'true'
+    Evidence__SigningKeyId: signing.outputs.keyUri
     Azure__Credential: 'ManagedIdentity'
     Azure__ManagedIdentityClientId: identity.outputs.clientId
     Azure__Cloud: appCloud
@@ -271,6 +280,24 @@ module evidence 'modules/evidenceStorage.bicep' = {
     writerIdentityName: names.identity
     readerPrincipalId: principalId
     readerPrincipalType: principalType
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module signing 'modules/signingKey.bicep' = {
+  name: 'evidence-signing'
+  scope: rg
+  params: {
+    vaultName: names.signingVault
+    location: location
+    tags: allTags
+    protection: evidenceSigningProtection
+    signerIdentityName: names.identity
+    readerPrincipalId: principalId
+    readerPrincipalType: principalType
+    workspaceId: monitoring.outputs.workspaceId
   }
   dependsOn: [
     identity
@@ -388,6 +415,12 @@ output EVIDENCE_BLOB_SERVICE_URI string = evidence.outputs.blobEndpoint
 
 @description('State of the evidence immutability policy as deployed.')
 output EVIDENCE_IMMUTABILITY_STATE string = evidenceImmutabilityState
+
+@description('Versionless URI of the evidence signing key (Evidence__SigningKeyId); the postprovision hook prints its public key\'s thumbprint.')
+output EVIDENCE_SIGNING_KEY_ID string = signing.outputs.keyUri
+
+@description('Name of the key vault that holds the evidence signing key.')
+output EVIDENCE_SIGNING_VAULT_NAME string = signing.outputs.vaultName
 
 @description('Endpoint DR drills publish CloudEvents to.')
 output DR_EVENTS_TOPIC_ENDPOINT string = drEvents.outputs.endpoint

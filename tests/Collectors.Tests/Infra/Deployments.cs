@@ -1,6 +1,6 @@
 namespace Collectors.Tests.Infra;
 
-/// <summary>The compiled template and the two evaluated parameter sets, loaded once per test run.</summary>
+/// <summary>The compiled template and the evaluated parameter sets, loaded once per test run.</summary>
 internal static class Deployments
 {
     /// <summary>The deployment subscription of every snapshot (eng/bicep.sh passes it).</summary>
@@ -24,8 +24,8 @@ internal static class Deployments
     /// <summary>What `azd up` deploys with nothing but the azd environment set (Parameters/defaults.bicepparam).</summary>
     public static DeploymentSnapshot Defaults => s_defaults.Value;
 
-    /// <summary>Three monitored subscriptions, a summary, a DR publisher, a locked policy (Parameters/multi.bicepparam).</summary>
+    /// <summary>Three monitored subscriptions, a summary, a DR publisher, a locked policy, a software key (Parameters/multi.bicepparam).</summary>
     public static DeploymentSnapshot Multi => s_multi.Value;
 
-    public static IEnumerable<DeploymentSnapshot> Both => [Defaults, Multi];
+    public static IEnumerable<DeploymentSnapshot> All => [Defaults, Multi];
 }
