@@ -34,6 +34,13 @@ param principalType string = 'User'
 @description('Tags added to every resource (azd-env-name is always set).')
 param tags object = {}
 
+@description('trial (default) or production. Production refuses an Unlocked immutability policy: deploy as a trial first, verify, then lock (docs/deploy.md).')
+@allowed([
+  'trial'
+  'production'
+])
+param environmentType string = 'trial'
+
 // ---------------------------------------------------------------------------------------------------
 // Evidence store
 
@@ -194,6 +201,12 @@ var checkedQueues = drEventsQueue != policyEventsQueue
   ? [drEventsQueue, policyEventsQueue]
   : fail('DR_EVENTS_QUEUE and POLICY_EVENTS_QUEUE must be different queues; both are \'${drEventsQueue}\'.')
 
+// Production evidence sits under a Locked policy. A policy is created Unlocked, so production is always
+// a second deployment: trial (Unlocked) → verify → production with Locked (docs/deploy.md).
+var checkedImmutabilityState = environmentType != 'production' || evidenceImmutabilityState == 'Locked'
+  ? evidenceImmutabilityState
+  : fail('environmentType is \'production\' but evidenceImmutabilityState is \'${evidenceImmutabilityState}\': production evidence must be under a Locked immutability policy, which nobody can shorten or remove. Deploy as a trial first (COLLECTORS_ENVIRONMENT_TYPE=trial), verify it, then set EVIDENCE_IMMUTABILITY_STATE=Locked and COLLECTORS_ENVIRONMENT_TYPE=production and run `azd provision` again (docs/deploy.md, "Locking the immutability policy").')
+
 var drPublishers = map(splitList(drEventPublisherIds), id => { principalId: id, principalType: 'ServicePrincipal' })
 
 // environment().name is AzureCloud, AzureUSGovernment or AzureChinaCloud; the app calls the first AzurePublicCloud.
@@ -214,6 +227,7 @@ var appSettings = union(
     Evidence__BlobServiceUri: evidence.outputs.blobEndpoint
     Evidence__Container: evidenceContainer
     Evidence__StateContainer: stateContainer
+    // Both environment types refuse a container without version-level WORM; the template offers no way out.
     Evidence__RequireImmutability: 'true'
     Evidence__SigningKeyId: signing.outputs.keyUri
     Azure__Credential: 'ManagedIdentity'
@@ -271,7 +285,7 @@ module evidence 'modules/evidenceStorage.bicep' = {
     tags: allTags
     skuName: evidenceStorageSku
     retentionDays: evidenceRetentionDays
-    immutabilityState: evidenceImmutabilityState
+    immutabilityState: checkedImmutabilityState
     coolTierAfterDays: evidenceCoolTierAfterDays
     evidenceContainerName: evidenceContainer
     summariesContainerName: summariesContainer
@@ -414,7 +428,10 @@ output EVIDENCE_STORAGE_ACCOUNT_NAME string = evidence.outputs.name
 output EVIDENCE_BLOB_SERVICE_URI string = evidence.outputs.blobEndpoint
 
 @description('State of the evidence immutability policy as deployed.')
-output EVIDENCE_IMMUTABILITY_STATE string = evidenceImmutabilityState
+output EVIDENCE_IMMUTABILITY_STATE string = checkedImmutabilityState
+
+@description('trial or production, as deployed.')
+output COLLECTORS_ENVIRONMENT_TYPE string = environmentType
 
 @description('Versionless URI of the evidence signing key (Evidence__SigningKeyId); the postprovision hook prints its public key\'s thumbprint.')
 output EVIDENCE_SIGNING_KEY_ID string = signing.outputs.keyUri

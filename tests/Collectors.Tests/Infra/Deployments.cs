@@ -17,6 +17,7 @@ internal static class Deployments
     private static readonly Lazy<ArmTemplate> s_template = new(() => new ArmTemplate(BicepOutput.LoadTemplate()));
     private static readonly Lazy<DeploymentSnapshot> s_defaults = new(() => BicepOutput.LoadSnapshot("defaults"));
     private static readonly Lazy<DeploymentSnapshot> s_multi = new(() => BicepOutput.LoadSnapshot("multi"));
+    private static readonly Lazy<DeploymentSnapshot> s_production = new(() => BicepOutput.LoadSnapshot("production"));
 
     /// <summary>out/bicep/main.json.</summary>
     public static ArmTemplate Template => s_template.Value;
@@ -27,5 +28,8 @@ internal static class Deployments
     /// <summary>Three monitored subscriptions, a summary, a DR publisher, a locked policy, a software key (Parameters/multi.bicepparam).</summary>
     public static DeploymentSnapshot Multi => s_multi.Value;
 
-    public static IEnumerable<DeploymentSnapshot> All => [Defaults, Multi];
+    /// <summary>environmentType production with a Locked policy, the deployer a group (Parameters/production.bicepparam).</summary>
+    public static DeploymentSnapshot Production => s_production.Value;
+
+    public static IEnumerable<DeploymentSnapshot> All => [Defaults, Multi, Production];
 }

@@ -217,7 +217,7 @@ public sealed class LeastPrivilegeTemplateTests
     [TestMethod]
     public void TheDeployerGetsReadOnlyEvidenceAndPublicKeyAccessAndNothingWhenNoPrincipalIsGiven()
     {
-        foreach (var (snapshot, principal, type) in new[] { (Deployments.Defaults, "11111111-1111-1111-1111-111111111111", "User") })
+        foreach (var (snapshot, principal, type) in new[] { (Deployments.Defaults, "11111111-1111-1111-1111-111111111111", "User"), (Deployments.Production, "33333333-3333-3333-3333-333333333333", "Group") })
         {
             var deployer = snapshot.RoleAssignments.Where(a => a.PrincipalId == principal)
                 .Select(a => $"{ScopeName(snapshot, a.Scope)} {RoleName(snapshot, a.RoleGuid)} {a.PrincipalType}")
