@@ -229,6 +229,9 @@ var appSettings = union(
     Evidence__StateContainer: stateContainer
     // Both environment types refuse a container without version-level WORM; the template offers no way out.
     Evidence__RequireImmutability: 'true'
+    // 0: every blob version inherits the account policy (Locked in production). A per-blob policy would be
+    // created Unlocked, and the app identity, which may set immutability policies, could then shorten it.
+    Evidence__ImmutabilityDays: '0'
     Evidence__SigningKeyId: signing.outputs.keyUri
     Azure__Credential: 'ManagedIdentity'
     Azure__ManagedIdentityClientId: identity.outputs.clientId

@@ -132,6 +132,51 @@ public sealed class LeastPrivilegeTemplateTests
         }
     }
 
+    // Legal holds: the platform has one permission for setting and clearing a hold (and for setting and
+    // deleting per-blob retention), and no ABAC attribute tells them apart, so the writer that sets holds
+    // can also clear them. What keeps evidence safe from that identity is asserted here: it can delete
+    // nothing, nobody else gets hold rights or delete rights on the evidence, every blob version inherits
+    // the account policy (per-blob policies, which start Unlocked, are off), and production locks it.
+    [TestMethod]
+    public void OnlyTheAppMaySetOrClearLegalHoldsAndOnlyOnTheEvidenceAccount()
+    {
+        foreach (var snapshot in Deployments.All)
+        {
+            var writer = CustomRole(snapshot, WriterRoleName);
+            var holdRoles = snapshot.OfType("Microsoft.Authorization/roleDefinitions")
+                .Where(d => d.Properties["permissions"]!.AsArray().Any(p => Strings(p!["dataActions"]).Concat(Strings(p!["actions"])).Any(a => a is LegalHoldAndRetention or ContainerWrite)))
+                .Select(d => d.Id)
+                .ToList();
+            CollectionAssert.AreEqual(new[] { writer.Id }, holdRoles, "no other role definition carries legal-hold rights");
+
+            var writerAssignments = snapshot.RoleAssignments.Where(a => a.RoleDefinitionId.Equals(writer.Id, StringComparison.OrdinalIgnoreCase)).ToList();
+            Assert.HasCount(1, writerAssignments);
+            Assert.IsTrue(DeploymentSnapshot.IsPrincipalOf(writerAssignments[0], snapshot.AppIdentity));
+            Assert.AreEqual(snapshot.EvidenceAccount.Id, writerAssignments[0].Scope, true);
+
+            // Whatever is granted on the evidence account or above it (resource group, subscription) reads or writes; nothing deletes.
+            var evidence = snapshot.EvidenceAccount.Id;
+            var above = snapshot.RoleAssignments.Where(a => evidence.StartsWith(a.Scope, StringComparison.OrdinalIgnoreCase) && (evidence.Length == a.Scope.Length || evidence[a.Scope.Length] == '/')).ToList();
+            Assert.IsNotEmpty(above);
+            foreach (var assignment in above)
+            {
+                CollectionAssert.Contains(
+                    new[] { writer.Name, BuiltInRoles.StorageBlobDataReader, BuiltInRoles.Reader, BuiltInRoles.SecurityReader },
+                    assignment.RoleGuid,
+                    $"{assignment.RoleGuid} at {assignment.Scope} reaches the evidence");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void EveryEvidenceVersionInheritsTheAccountPolicy()
+    {
+        foreach (var snapshot in Deployments.All)
+        {
+            Assert.AreEqual("0", snapshot.AppSettings["Evidence__ImmutabilityDays"]?.GetValue<string>(), "a per-blob policy starts Unlocked, even under a Locked account policy, and the writer could shorten it");
+        }
+    }
+
     [TestMethod]
     public void EveryMonitoredSubscriptionGrantsTheAppReaderAndSecurityReaderOnly()
     {
