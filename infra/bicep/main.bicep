@@ -1,7 +1,8 @@
 // Collectors: SOC 2 evidence that collects itself. `azd up` deploys this template at subscription
 // scope: it creates the resource group rg-<environment> and, in it, the evidence account (version-level
-// WORM), the Functions runtime account, the Flex Consumption app and its identity, monitoring, and the
-// Event Grid topics; then it grants the app identity read access on every monitored subscription.
+// WORM), the Key Vault key the app signs evidence with, the Functions runtime account, the Flex
+// Consumption app and its identity, monitoring, and the Event Grid topics; then it grants the app
+// identity read access on every monitored subscription.
 // Every choice of role is explained beside it, in the module that makes it; docs/deploy.md has the why.
 
 targetScope = 'subscription'
