@@ -1,7 +1,8 @@
 // Collectors: SOC 2 evidence that collects itself. `azd up` deploys this template at subscription
 // scope: it creates the resource group rg-<environment> and, in it, the evidence account (version-level
-// WORM), the Functions runtime account, the Flex Consumption app and its identity, monitoring, and the
-// Event Grid topics; then it grants the app identity read access on every monitored subscription.
+// WORM), the Key Vault key the app signs evidence with, the Functions runtime account, the Flex
+// Consumption app and its identity, monitoring, and the Event Grid topics; then it grants the app
+// identity read access on every monitored subscription.
 // Every choice of role is explained beside it, in the module that makes it; docs/deploy.md has the why.
 
 targetScope = 'subscription'
@@ -34,6 +35,13 @@ param principalType string = 'User'
 @description('Tags added to every resource (azd-env-name is always set).')
 param tags object = {}
 
+@description('trial (default) or production. Production refuses an Unlocked immutability policy: deploy as a trial first, verify, then lock (docs/deploy.md).')
+@allowed([
+  'trial'
+  'production'
+])
+param environmentType string = 'trial'
+
 // ---------------------------------------------------------------------------------------------------
 // Evidence store
 
@@ -63,6 +71,13 @@ param evidenceStorageSku string = 'Standard_GRS'
 @description('Days after which evidence and summaries move to the Cool tier.')
 @minValue(1)
 param evidenceCoolTierAfterDays int = 90
+
+@description('HSM (default): the evidence signing key is hardware-protected (Premium vault, EC-HSM). Software: Standard vault, EC. Both are non-exportable; applies when the key is created.')
+@allowed([
+  'HSM'
+  'Software'
+])
+param evidenceSigningProtection string = 'HSM'
 
 @description('Days the Log Analytics workspace keeps logs, including who read, wrote or deleted evidence.')
 @minValue(30)
@@ -152,6 +167,7 @@ var names = {
   workspace: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
   applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
   evidenceStorage: '${abbrs.storageStorageAccounts}ev${resourceToken}'
+  signingVault: '${abbrs.keyVaultVaults}${resourceToken}'
   runtimeStorage: '${abbrs.storageStorageAccounts}fn${resourceToken}'
   plan: '${abbrs.webServerFarms}${resourceToken}'
   functionApp: '${abbrs.webSitesFunctions}${resourceToken}'
@@ -186,6 +202,12 @@ var checkedQueues = drEventsQueue != policyEventsQueue
   ? [drEventsQueue, policyEventsQueue]
   : fail('DR_EVENTS_QUEUE and POLICY_EVENTS_QUEUE must be different queues; both are \'${drEventsQueue}\'.')
 
+// Production evidence sits under a Locked policy. A policy is created Unlocked, so production is always
+// a second deployment: trial (Unlocked) → verify → production with Locked (docs/deploy.md).
+var checkedImmutabilityState = environmentType != 'production' || evidenceImmutabilityState == 'Locked'
+  ? evidenceImmutabilityState
+  : fail('environmentType is \'production\' but evidenceImmutabilityState is \'${evidenceImmutabilityState}\': production evidence must be under a Locked immutability policy, which nobody can shorten or remove. Deploy as a trial first (COLLECTORS_ENVIRONMENT_TYPE=trial), verify it, then set EVIDENCE_IMMUTABILITY_STATE=Locked and COLLECTORS_ENVIRONMENT_TYPE=production and run `azd provision` again (docs/deploy.md, "Locking the immutability policy").')
+
 var drPublishers = map(splitList(drEventPublisherIds), id => { principalId: id, principalType: 'ServicePrincipal' })
 
 // environment().name is AzureCloud, AzureUSGovernment or AzureChinaCloud; the app calls the first AzurePublicCloud.
@@ -206,7 +228,12 @@ var appSettings = union(
     Evidence__BlobServiceUri: evidence.outputs.blobEndpoint
     Evidence__Container: evidenceContainer
     Evidence__StateContainer: stateContainer
+    // Both environment types refuse a container without version-level WORM; the template offers no way out.
     Evidence__RequireImmutability: 'true'
+    // 0: every blob version inherits the account policy (Locked in production). A per-blob policy would be
+    // created Unlocked, and the app identity, which may set immutability policies, could then shorten it.
+    Evidence__ImmutabilityDays: '0'
+    Evidence__SigningKeyId: signing.outputs.keyUri
     Azure__Credential: 'ManagedIdentity'
     Azure__ManagedIdentityClientId: identity.outputs.clientId
     Azure__Cloud: appCloud
@@ -262,7 +289,7 @@ module evidence 'modules/evidenceStorage.bicep' = {
     tags: allTags
     skuName: evidenceStorageSku
     retentionDays: evidenceRetentionDays
-    immutabilityState: evidenceImmutabilityState
+    immutabilityState: checkedImmutabilityState
     coolTierAfterDays: evidenceCoolTierAfterDays
     evidenceContainerName: evidenceContainer
     summariesContainerName: summariesContainer
@@ -271,6 +298,24 @@ module evidence 'modules/evidenceStorage.bicep' = {
     writerIdentityName: names.identity
     readerPrincipalId: principalId
     readerPrincipalType: principalType
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module signing 'modules/signingKey.bicep' = {
+  name: 'evidence-signing'
+  scope: rg
+  params: {
+    vaultName: names.signingVault
+    location: location
+    tags: allTags
+    protection: evidenceSigningProtection
+    signerIdentityName: names.identity
+    readerPrincipalId: principalId
+    readerPrincipalType: principalType
+    workspaceId: monitoring.outputs.workspaceId
   }
   dependsOn: [
     identity
@@ -387,7 +432,16 @@ output EVIDENCE_STORAGE_ACCOUNT_NAME string = evidence.outputs.name
 output EVIDENCE_BLOB_SERVICE_URI string = evidence.outputs.blobEndpoint
 
 @description('State of the evidence immutability policy as deployed.')
-output EVIDENCE_IMMUTABILITY_STATE string = evidenceImmutabilityState
+output EVIDENCE_IMMUTABILITY_STATE string = checkedImmutabilityState
+
+@description('trial or production, as deployed.')
+output COLLECTORS_ENVIRONMENT_TYPE string = environmentType
+
+@description('Versionless URI of the evidence signing key (Evidence__SigningKeyId); the postprovision hook prints its public key\'s thumbprint.')
+output EVIDENCE_SIGNING_KEY_ID string = signing.outputs.keyUri
+
+@description('Name of the key vault that holds the evidence signing key.')
+output EVIDENCE_SIGNING_VAULT_NAME string = signing.outputs.vaultName
 
 @description('Endpoint DR drills publish CloudEvents to.')
 output DR_EVENTS_TOPIC_ENDPOINT string = drEvents.outputs.endpoint

@@ -1,7 +1,9 @@
 # azd postprovision hook (windows). Grants the app's managed identity the Microsoft Graph application
 # permissions the collectors need, which no ARM/Bicep template can grant:
 #   AuditLog.Read.All  Entra sign-in logs and directory audits
-#   Mail.Send          the daily summary email (see MAIL_SEND_SCOPE below)
+#   Mail.Send          the daily summary email, only with MAIL_SEND_SCOPE=tenant (see below)
+# and prints the JWK thumbprint of the evidence signing key, which auditors pass to
+# `collectors verify --trusted-key`, and stores it in the azd environment.
 # Idempotent: looks up the Microsoft Graph service principal (appId 00000003-0000-0000-c000-000000000000)
 # and the app roles by value, and POSTs an appRoleAssignment only where one is missing. Granting
 # application permissions of Microsoft Graph needs a Privileged Role Administrator or Global
@@ -12,10 +14,12 @@
 # Environment (azd passes its environment to hooks):
 #   AZURE_MANAGED_IDENTITY_PRINCIPAL_ID / _CLIENT_ID / _NAME   outputs of infra/bicep/main.bicep
 #   SUMMARY_SENDER       the summary's sender mailbox, for the Exchange scoping commands
-#   MAIL_SEND_SCOPE      tenant  (default) grant Mail.Send in Entra: the app may send as ANY mailbox
-#                        mailbox do not grant it in Entra; print the Exchange Online RBAC for
-#                        Applications commands for SUMMARY_SENDER only, and warn if a tenant-wide
-#                        grant exists (it would make the scoping ineffective)
+#   MAIL_SEND_SCOPE      mailbox (default) do not grant Mail.Send in Entra; print the Exchange Online
+#                        RBAC for Applications commands for SUMMARY_SENDER only, and warn if a
+#                        tenant-wide grant exists (it would make the scoping ineffective)
+#                        tenant  grant Mail.Send in Entra: the app may send as ANY mailbox (warned)
+#   EVIDENCE_SIGNING_KEY_ID           output of infra/bicep/main.bicep: the versionless key URI
+#   EVIDENCE_SIGNING_KEY_THUMBPRINT   the thumbprint stored by the previous run, if any
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
@@ -24,21 +28,28 @@ $principalId = $env:AZURE_MANAGED_IDENTITY_PRINCIPAL_ID
 $clientId = if ($env:AZURE_MANAGED_IDENTITY_CLIENT_ID) { $env:AZURE_MANAGED_IDENTITY_CLIENT_ID } else { '<client id of the managed identity>' }
 $identityName = if ($env:AZURE_MANAGED_IDENTITY_NAME) { $env:AZURE_MANAGED_IDENTITY_NAME } else { 'collectors' }
 $sender = $env:SUMMARY_SENDER
-$scope = if ($env:MAIL_SEND_SCOPE) { $env:MAIL_SEND_SCOPE } else { 'tenant' }
+$scope = if ($env:MAIL_SEND_SCOPE) { $env:MAIL_SEND_SCOPE } else { 'mailbox' }
+$signingKeyId = $env:EVIDENCE_SIGNING_KEY_ID
+$previousThumbprint = $env:EVIDENCE_SIGNING_KEY_THUMBPRINT
 
 if (-not $principalId) {
     Write-Error "postprovision: AZURE_MANAGED_IDENTITY_PRINCIPAL_ID is not set; run 'azd provision' first."
     exit 1
 }
 
-$roles = switch ($scope) {
-    'tenant' { @('AuditLog.Read.All', 'Mail.Send') }
+# @(): a single role must stay an array (StrictMode has no .Count on a lone string).
+$roles = @(switch ($scope) {
     'mailbox' { @('AuditLog.Read.All') }
+    'tenant' {
+        Write-Host 'WARNING: MAIL_SEND_SCOPE=tenant grants Mail.Send in Entra: the app may send mail as ANY mailbox in'
+        Write-Host 'the tenant. Unset it (azd env set MAIL_SEND_SCOPE mailbox) to allow only SUMMARY_SENDER, through Exchange Online.'
+        @('AuditLog.Read.All', 'Mail.Send')
+    }
     default {
-        Write-Error "postprovision: MAIL_SEND_SCOPE must be 'tenant' or 'mailbox', not '$scope'."
+        Write-Error "postprovision: MAIL_SEND_SCOPE must be 'mailbox' (the default: the summary sender only) or 'tenant' (any mailbox), not '$scope'."
         exit 1
     }
-}
+})
 
 # App role ids as looked up in this tenant; until then the well-known ids, used only in printed commands.
 $roleIds = @{
@@ -75,22 +86,23 @@ function Write-AdminCommands {
 function Write-MailboxScoping {
     $mailbox = if ($sender) { $sender } else { '<sender mailbox, SUMMARY_SENDER>' }
     Write-Host ''
-    Write-Host 'Restricting Mail.Send to the one sender mailbox (Exchange Online RBAC for Applications; an'
-    Write-Host 'Exchange Administrator or Organization Management member runs this in Exchange Online PowerShell):'
+    if ($scope -eq 'mailbox') {
+        Write-Host 'Mail.Send for the one sender mailbox (MAIL_SEND_SCOPE=mailbox, the default): until an Exchange'
+        Write-Host 'Administrator or Organization Management member runs this in Exchange Online PowerShell, the daily'
+        Write-Host 'summary cannot be sent (Graph answers 403):'
+    }
+    else {
+        Write-Host 'Restricting Mail.Send to the one sender mailbox (Exchange Online RBAC for Applications; an'
+        Write-Host 'Exchange Administrator or Organization Management member runs this in Exchange Online PowerShell):'
+    }
     Write-Host '  Connect-ExchangeOnline'
     Write-Host "  New-ServicePrincipal -AppId $clientId -ObjectId $principalId -DisplayName '$identityName'"
     Write-Host "  New-ManagementScope -Name 'Collectors summary sender' -RecipientRestrictionFilter `"PrimarySmtpAddress -eq '$mailbox'`""
     Write-Host "  New-ManagementRoleAssignment -App $principalId -Role 'Application Mail.Send' -CustomResourceScope 'Collectors summary sender'"
     Write-Host "  Test-ServicePrincipalAuthorization -Identity $principalId -Resource '$mailbox'"
     Write-Host 'Exchange grants ADD to Entra grants: while Mail.Send is also granted in Entra (MAIL_SEND_SCOPE=tenant),'
-    Write-Host 'the app can still send as any mailbox. Set MAIL_SEND_SCOPE=mailbox (azd env set MAIL_SEND_SCOPE mailbox),'
-    Write-Host 'remove the Entra grant, and allow up to 2 hours for Exchange to apply the change. See docs/deploy.md.'
-}
-
-function Complete-Hook {
-    if ($script:pending.Count -gt 0) { Write-AdminCommands }
-    Write-MailboxScoping
-    exit 0
+    Write-Host 'the app can still send as any mailbox. Keep MAIL_SEND_SCOPE=mailbox, remove the Entra grant, and allow'
+    Write-Host 'up to 2 hours for Exchange to apply the change. See docs/deploy.md.'
 }
 
 # Runs az and returns its output, or $null when it fails.
@@ -99,6 +111,99 @@ function Invoke-Az {
     $output = & az @Arguments 2>$null
     if ($LASTEXITCODE -ne 0) { return $null }
     return ($output -join "`n").Trim()
+}
+
+# --- The evidence signing key's JWK thumbprint (RFC 7638) -------------------------------------------
+
+# az prints a key's coordinates in base64 or base64url depending on its version; both encode the same
+# bytes, so translating the alphabet and dropping the padding gives the JWK form exactly.
+function ConvertTo-Base64Url([string] $Value) {
+    return $Value.Trim().TrimEnd('=').Replace('+', '-').Replace('/', '_')
+}
+
+function Write-SigningKeyLater {
+    Write-Host '  When it can, run: azd hooks run postprovision'
+    Write-Host "  (or compute it from 'az keyvault key show --id $signingKeyId': SHA-256 over"
+    Write-Host '  {"crv":"P-256","kty":"EC","x":"<x>","y":"<y>"}, base64url without padding; docs/deploy.md).'
+}
+
+# Reads the public key and prints and stores its thumbprint. Never fails the hook: the app is deployed
+# and signs whether or not the thumbprint was printed here.
+function Write-SigningKey {
+    Write-Host ''
+    if (-not $signingKeyId) {
+        Write-Host "Evidence signing key: EVIDENCE_SIGNING_KEY_ID is not set (an older deployment?); run 'azd provision'."
+        return
+    }
+    if (-not (Get-Command az -ErrorAction SilentlyContinue) -or $null -eq (Invoke-Az @('account', 'show'))) {
+        Write-Host "Evidence signing key $($signingKeyId): the Azure CLI is missing or not signed in, so its thumbprint is not known."
+        Write-SigningKeyLater
+        return
+    }
+
+    # The deployer's Key Vault Reader role on the key was just assigned and may take a while to apply.
+    $shown = $null
+    for ($attempt = 1; $attempt -le 6; $attempt++) {
+        $shown = Invoke-Az @('keyvault', 'key', 'show', '--id', $signingKeyId, '--query', 'key.{kid: kid, kty: kty, crv: crv, x: x, y: y}', '-o', 'json')
+        if ($shown) { break }
+        if ($attempt -lt 6) { Start-Sleep -Seconds 10 }
+    }
+    if (-not $shown) {
+        Write-Host "Evidence signing key $($signingKeyId): could not read its public key with the signed-in account."
+        Write-Host '  It needs Key Vault Reader on the key (the template grants it to AZURE_PRINCIPAL_ID; new roles can take minutes).'
+        Write-SigningKeyLater
+        return
+    }
+
+    $key = $shown | ConvertFrom-Json
+    if ($key.crv -ne 'P-256' -or $key.kty -notin @('EC', 'EC-HSM') -or -not $key.x -or -not $key.y) {
+        Write-Host "Evidence signing key $($signingKeyId): expected an EC P-256 key, got kty '$($key.kty)', crv '$($key.crv)'."
+        return
+    }
+    $x = ConvertTo-Base64Url $key.x
+    $y = ConvertTo-Base64Url $key.y
+    # A P-256 coordinate is 32 bytes: 43 base64url characters.
+    if ($x.Length -ne 43 -or $y.Length -ne 43) {
+        Write-Host "Evidence signing key $($signingKeyId): its coordinates are not 32 bytes each (x '$($key.x)', y '$($key.y)'); not computing a thumbprint."
+        return
+    }
+
+    # RFC 7638: the required members in lexicographic order, no white space; kty is EC for EC-HSM keys too.
+    $jwk = '{"crv":"P-256","kty":"EC","x":"' + $x + '","y":"' + $y + '"}'
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    try {
+        $hash = $sha256.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($jwk))
+    }
+    finally {
+        $sha256.Dispose()
+    }
+    $thumbprint = ConvertTo-Base64Url ([Convert]::ToBase64String($hash))
+
+    Write-Host "Evidence signing key: $($key.kid)"
+    Write-Host "  JWK thumbprint (RFC 7638, SHA-256): $thumbprint"
+    Write-Host "  Give it to your auditors: it is what they pass to 'collectors verify --trusted-key $thumbprint'."
+    if ($previousThumbprint -and $previousThumbprint -ne $thumbprint) {
+        Write-Host "WARNING: the signing key changed: the previous thumbprint was $previousThumbprint. Evidence signed"
+        Write-Host '  before verifies only with that one; give auditors both (docs/deploy.md, "The evidence signing key").'
+    }
+    $stored = $false
+    if (Get-Command azd -ErrorAction SilentlyContinue) {
+        & azd env set EVIDENCE_SIGNING_KEY_THUMBPRINT $thumbprint *> $null
+        $stored = $LASTEXITCODE -eq 0
+    }
+    if ($stored) {
+        Write-Host '  Stored in the azd environment as EVIDENCE_SIGNING_KEY_THUMBPRINT.'
+    }
+    else {
+        Write-Host "  Could not store it in the azd environment; run: azd env set EVIDENCE_SIGNING_KEY_THUMBPRINT $thumbprint"
+    }
+}
+
+function Complete-Hook {
+    if ($script:pending.Count -gt 0) { Write-AdminCommands }
+    Write-MailboxScoping
+    Write-SigningKey
+    exit 0
 }
 
 if (-not (Get-Command az -ErrorAction SilentlyContinue)) {

@@ -2,7 +2,9 @@
 # azd postprovision hook (posix). Grants the app's managed identity the Microsoft Graph application
 # permissions the collectors need, which no ARM/Bicep template can grant:
 #   AuditLog.Read.All  Entra sign-in logs and directory audits
-#   Mail.Send          the daily summary email (see MAIL_SEND_SCOPE below)
+#   Mail.Send          the daily summary email, only with MAIL_SEND_SCOPE=tenant (see below)
+# and prints the JWK thumbprint of the evidence signing key, which auditors pass to
+# `collectors verify --trusted-key`, and stores it in the azd environment.
 # Idempotent: looks up the Microsoft Graph service principal (appId 00000003-0000-0000-c000-000000000000)
 # and the app roles by value, and POSTs an appRoleAssignment only where one is missing. Granting
 # application permissions of Microsoft Graph needs a Privileged Role Administrator or Global
@@ -13,10 +15,14 @@
 # Environment (azd passes its environment to hooks):
 #   AZURE_MANAGED_IDENTITY_PRINCIPAL_ID / _CLIENT_ID / _NAME   outputs of infra/bicep/main.bicep
 #   SUMMARY_SENDER       the summary's sender mailbox, for the Exchange scoping commands
-#   MAIL_SEND_SCOPE      tenant  (default) grant Mail.Send in Entra: the app may send as ANY mailbox
-#                        mailbox do not grant it in Entra; print the Exchange Online RBAC for
-#                        Applications commands that allow exactly SUMMARY_SENDER, and warn if a
-#                        tenant-wide grant exists (it would make the scoping ineffective)
+#   MAIL_SEND_SCOPE      mailbox (default) do not grant Mail.Send in Entra; print the Exchange Online
+#                        RBAC for Applications commands that allow exactly SUMMARY_SENDER, and warn
+#                        if a tenant-wide grant exists (it would make the scoping ineffective)
+#                        tenant  grant Mail.Send in Entra: the app may send as ANY mailbox (warned)
+#   EVIDENCE_SIGNING_KEY_ID           output of infra/bicep/main.bicep: the versionless key URI
+#   EVIDENCE_SIGNING_KEY_THUMBPRINT   the thumbprint stored by the previous run, if any
+#
+# Needs only az and POSIX tools (awk, tr, and one of sha256sum, shasum or openssl); no jq.
 set -eu
 
 graph_app_id="00000003-0000-0000-c000-000000000000"
@@ -24,7 +30,9 @@ principal_id="${AZURE_MANAGED_IDENTITY_PRINCIPAL_ID:-}"
 client_id="${AZURE_MANAGED_IDENTITY_CLIENT_ID:-<client id of the managed identity>}"
 identity_name="${AZURE_MANAGED_IDENTITY_NAME:-collectors}"
 sender="${SUMMARY_SENDER:-}"
-scope="${MAIL_SEND_SCOPE:-tenant}"
+scope="${MAIL_SEND_SCOPE:-mailbox}"
+signing_key_id="${EVIDENCE_SIGNING_KEY_ID:-}"
+previous_thumbprint="${EVIDENCE_SIGNING_KEY_THUMBPRINT:-}"
 
 if [ -z "$principal_id" ]; then
   echo "postprovision: AZURE_MANAGED_IDENTITY_PRINCIPAL_ID is not set; run 'azd provision' first." >&2
@@ -32,10 +40,14 @@ if [ -z "$principal_id" ]; then
 fi
 
 case "$scope" in
-  tenant) roles="AuditLog.Read.All Mail.Send" ;;
   mailbox) roles="AuditLog.Read.All" ;;
+  tenant)
+    roles="AuditLog.Read.All Mail.Send"
+    echo "WARNING: MAIL_SEND_SCOPE=tenant grants Mail.Send in Entra: the app may send mail as ANY mailbox in"
+    echo "the tenant. Unset it (azd env set MAIL_SEND_SCOPE mailbox) to allow only SUMMARY_SENDER, through Exchange Online."
+    ;;
   *)
-    echo "postprovision: MAIL_SEND_SCOPE must be 'tenant' or 'mailbox', not '$scope'." >&2
+    echo "postprovision: MAIL_SEND_SCOPE must be 'mailbox' (the default: the summary sender only) or 'tenant' (any mailbox), not '$scope'." >&2
     exit 1
     ;;
 esac
@@ -83,16 +95,135 @@ print_admin_commands() {
 print_mailbox_scoping() {
   mailbox="${sender:-<sender mailbox, SUMMARY_SENDER>}"
   echo ""
-  echo "Restricting Mail.Send to the one sender mailbox (Exchange Online RBAC for Applications; an"
-  echo "Exchange Administrator or Organization Management member runs this in Exchange Online PowerShell):"
+  if [ "$scope" = "mailbox" ]; then
+    echo "Mail.Send for the one sender mailbox (MAIL_SEND_SCOPE=mailbox, the default): until an Exchange"
+    echo "Administrator or Organization Management member runs this in Exchange Online PowerShell, the daily"
+    echo "summary cannot be sent (Graph answers 403):"
+  else
+    echo "Restricting Mail.Send to the one sender mailbox (Exchange Online RBAC for Applications; an"
+    echo "Exchange Administrator or Organization Management member runs this in Exchange Online PowerShell):"
+  fi
   echo "  Connect-ExchangeOnline"
   echo "  New-ServicePrincipal -AppId $client_id -ObjectId $principal_id -DisplayName '$identity_name'"
   echo "  New-ManagementScope -Name 'Collectors summary sender' -RecipientRestrictionFilter \"PrimarySmtpAddress -eq '$mailbox'\""
   echo "  New-ManagementRoleAssignment -App $principal_id -Role 'Application Mail.Send' -CustomResourceScope 'Collectors summary sender'"
   echo "  Test-ServicePrincipalAuthorization -Identity $principal_id -Resource '$mailbox'"
   echo "Exchange grants ADD to Entra grants: while Mail.Send is also granted in Entra (MAIL_SEND_SCOPE=tenant),"
-  echo "the app can still send as any mailbox. Set MAIL_SEND_SCOPE=mailbox (azd env set MAIL_SEND_SCOPE mailbox),"
-  echo "remove the Entra grant, and allow up to 2 hours for Exchange to apply the change. See docs/deploy.md."
+  echo "the app can still send as any mailbox. Keep MAIL_SEND_SCOPE=mailbox, remove the Entra grant, and allow"
+  echo "up to 2 hours for Exchange to apply the change. See docs/deploy.md."
+}
+
+# --- The evidence signing key's JWK thumbprint (RFC 7638) -------------------------------------------
+
+# Hex SHA-256 of standard input, with whichever tool the machine has.
+sha256_hex() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 | cut -d' ' -f1
+  elif command -v openssl >/dev/null 2>&1; then
+    openssl dgst -sha256 -r | cut -d' ' -f1
+  else
+    return 1
+  fi
+}
+
+# Hex on standard input to base64url without padding (RFC 4648 section 5), in POSIX awk.
+hex_to_base64url() {
+  awk '
+    function byte(k) { return (index(digits, substr(hex, 2 * k + 1, 1)) - 1) * 16 + index(digits, substr(hex, 2 * k + 2, 1)) - 1 }
+    BEGIN { alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"; digits = "0123456789abcdef" }
+    {
+      hex = tolower($0); n = length(hex) / 2; out = ""
+      for (i = 0; i < n; i += 3) {
+        triple = byte(i) * 65536 + (i + 1 < n ? byte(i + 1) * 256 : 0) + (i + 2 < n ? byte(i + 2) : 0)
+        out = out substr(alphabet, int(triple / 262144) % 64 + 1, 1) substr(alphabet, int(triple / 4096) % 64 + 1, 1)
+        if (i + 1 < n) out = out substr(alphabet, int(triple / 64) % 64 + 1, 1)
+        if (i + 2 < n) out = out substr(alphabet, triple % 64 + 1, 1)
+      }
+      print out
+    }'
+}
+
+# az prints a key's coordinates in base64 or base64url depending on its version; both encode the same
+# bytes, so translating the alphabet and dropping the padding gives the JWK form exactly.
+to_base64url() {
+  printf '%s' "$1" | tr '+/' '-_' | tr -d '=\r\n'
+}
+
+print_signing_key_later() {
+  echo "  When it can, run: azd hooks run postprovision"
+  echo "  (or compute it from 'az keyvault key show --id $signing_key_id': SHA-256 over"
+  echo "  {\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"<x>\",\"y\":\"<y>\"}, base64url without padding; docs/deploy.md)."
+}
+
+# Reads the public key and prints and stores its thumbprint. Never fails the hook: the app is deployed
+# and signs whether or not the thumbprint was printed here.
+report_signing_key() {
+  echo ""
+  if [ -z "$signing_key_id" ]; then
+    echo "Evidence signing key: EVIDENCE_SIGNING_KEY_ID is not set (an older deployment?); run 'azd provision'."
+    return 0
+  fi
+  if ! command -v az >/dev/null 2>&1 || ! az account show >/dev/null 2>&1; then
+    echo "Evidence signing key $signing_key_id: the Azure CLI is missing or not signed in, so its thumbprint is not known."
+    print_signing_key_later
+    return 0
+  fi
+
+  # The deployer's Key Vault Reader role on the key was just assigned and may take a while to apply.
+  fields=""
+  attempt=1
+  while :; do
+    if fields="$(az keyvault key show --id "$signing_key_id" --query "[key.kid, key.kty, key.crv, key.x, key.y]" -o tsv 2>/dev/null)" && [ -n "$fields" ]; then
+      break
+    fi
+    if [ "$attempt" -ge 6 ]; then
+      echo "Evidence signing key $signing_key_id: could not read its public key with the signed-in account."
+      echo "  It needs Key Vault Reader on the key (the template grants it to AZURE_PRINCIPAL_ID; new roles can take minutes)."
+      print_signing_key_later
+      return 0
+    fi
+    attempt=$((attempt + 1))
+    sleep 10
+  done
+
+  # shellcheck disable=SC2086 # one field per line, none contains white space
+  set -- $fields
+  if [ "$#" -ne 5 ] || [ "$3" != "P-256" ] || { [ "$2" != "EC" ] && [ "$2" != "EC-HSM" ]; }; then
+    echo "Evidence signing key $signing_key_id: expected an EC P-256 key, got: $(printf '%s' "$fields" | tr '\n' ' ')" >&2
+    return 0
+  fi
+  kid="$1"
+  x="$(to_base64url "$4")"
+  y="$(to_base64url "$5")"
+  # A P-256 coordinate is 32 bytes: 43 base64url characters.
+  if [ "${#x}" -ne 43 ] || [ "${#y}" -ne 43 ]; then
+    echo "Evidence signing key $signing_key_id: its coordinates are not 32 bytes each (x '$4', y '$5'); not computing a thumbprint." >&2
+    return 0
+  fi
+
+  # RFC 7638: the required members in lexicographic order, no white space; kty is EC for EC-HSM keys too.
+  jwk="{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"$x\",\"y\":\"$y\"}"
+  if ! hex="$(printf '%s' "$jwk" | sha256_hex)" || [ "${#hex}" -ne 64 ]; then
+    echo "Evidence signing key: no SHA-256 tool (sha256sum, shasum or openssl) found; its thumbprint is not known."
+    print_signing_key_later
+    return 0
+  fi
+  thumbprint="$(printf '%s\n' "$hex" | hex_to_base64url)"
+
+  echo "Evidence signing key: $kid"
+  echo "  JWK thumbprint (RFC 7638, SHA-256): $thumbprint"
+  echo "  Give it to your auditors: it is what they pass to 'collectors verify --trusted-key $thumbprint'."
+  if [ -n "$previous_thumbprint" ] && [ "$previous_thumbprint" != "$thumbprint" ]; then
+    echo "WARNING: the signing key changed: the previous thumbprint was $previous_thumbprint. Evidence signed"
+    echo "  before verifies only with that one; give auditors both (docs/deploy.md, \"The evidence signing key\")."
+  fi
+  if command -v azd >/dev/null 2>&1 && azd env set EVIDENCE_SIGNING_KEY_THUMBPRINT "$thumbprint" >/dev/null 2>&1; then
+    echo "  Stored in the azd environment as EVIDENCE_SIGNING_KEY_THUMBPRINT."
+  else
+    echo "  Could not store it in the azd environment; run: azd env set EVIDENCE_SIGNING_KEY_THUMBPRINT $thumbprint"
+  fi
 }
 
 finish() {
@@ -100,6 +231,7 @@ finish() {
     print_admin_commands
   fi
   print_mailbox_scoping
+  report_signing_key
   exit 0
 }
 

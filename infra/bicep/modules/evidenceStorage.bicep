@@ -284,6 +284,12 @@ resource accessLog 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = 
 // - No delete and no move: the app never deletes or renames evidence (write once), and checkpoints are
 //   only ever overwritten. No generateUserDelegationKey: the app mints no SAS; operators do, with their
 //   own identity.
+// - Setting and clearing a legal hold is one permission (Set Blob Legal Hold takes `x-ms-legal-hold:
+//   true|false`), and the ABAC action "Write Blob legal hold and immutability policy" offers no request
+//   attribute to tell them apart (only account, container and blob path), so no role or condition lets
+//   the app set holds but not clear them. The writer can clear its own holds; it still cannot delete, and
+//   every version keeps the account policy (Locked in production), which nobody can shorten. docs/deploy.md,
+//   "What the app identity can do to evidence", has the whole account.
 resource evidenceWriterRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'collectors-evidence-writer')
   properties: {

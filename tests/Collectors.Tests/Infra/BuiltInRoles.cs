@@ -17,14 +17,22 @@ internal static class BuiltInRoles
     public const string StorageQueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
     public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     public const string EventGridDataSender = "d5a91429-5739-47e2-a06b-3470a27159e7";
+    public const string KeyVaultReader = "21090545-7ca7-4776-b22c-e363652d74d2";
+    public const string KeyVaultCryptoUser = "12338af0-0e69-4776-bea7-57ae8d297424";
+    public const string KeyVaultCryptoOfficer = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
+    public const string KeyVaultAdministrator = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+    public const string KeyVaultDataAccessAdministrator = "8b54135c-b56d-4d72-a534-26097cfdc8d8";
 
-    /// <summary>Roles that can change anything or grant access: never for the app identity.</summary>
+    /// <summary>Roles that can change anything, grant access, or manage or delete the signing key: never granted.</summary>
     public static readonly IReadOnlyDictionary<string, string> Forbidden = new Dictionary<string, string>
     {
         [Owner] = "Owner",
         [Contributor] = "Contributor",
         [UserAccessAdministrator] = "User Access Administrator",
         [StorageBlobDataOwner] = "Storage Blob Data Owner",
+        [KeyVaultAdministrator] = "Key Vault Administrator",
+        [KeyVaultCryptoOfficer] = "Key Vault Crypto Officer",
+        [KeyVaultDataAccessAdministrator] = "Key Vault Data Access Administrator",
     };
 
     /// <summary>Role names as collector.json files spell them.</summary>

@@ -46,6 +46,19 @@ public sealed class EvidenceStorageTemplateTests
     }
 
     [TestMethod]
+    public void ProductionDeploysALockedPolicyAndEveryEnvironmentRequiresImmutability()
+    {
+        var production = Deployments.Production.EvidenceAccount.Properties["immutableStorageWithVersioning"]!["immutabilityPolicy"]!;
+
+        Assert.AreEqual("Locked", production["state"]!.GetValue<string>(), "a Locked policy can be neither shortened nor removed, by anyone");
+        Assert.IsGreaterThanOrEqualTo(365, production["immutabilityPeriodSinceCreationInDays"]!.GetValue<int>());
+        foreach (var snapshot in Deployments.All)
+        {
+            Assert.AreEqual("true", snapshot.AppSettings["Evidence__RequireImmutability"]?.GetValue<string>(), "no container without version-level WORM, trial or production");
+        }
+    }
+
+    [TestMethod]
     public void VersioningIsOnAndTheEvidenceAndSummariesContainersAreVersionLevelWorm()
     {
         var snapshot = Deployments.Defaults;

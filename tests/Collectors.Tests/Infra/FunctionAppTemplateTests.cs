@@ -47,7 +47,7 @@ public sealed class FunctionAppTemplateTests
     [TestMethod]
     public void HostStorageIsIdentityBasedOnly()
     {
-        foreach (var snapshot in Deployments.Both)
+        foreach (var snapshot in Deployments.All)
         {
             var settings = snapshot.AppSettings;
             var runtime = snapshot.RuntimeAccount;
@@ -73,7 +73,7 @@ public sealed class FunctionAppTemplateTests
             "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_TIME_ZONE", "TZ", "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD",
             "APPINSIGHTS_INSTRUMENTATIONKEY", "WEBSITE_NODE_DEFAULT_VERSION",
         ];
-        foreach (var snapshot in Deployments.Both)
+        foreach (var snapshot in Deployments.All)
         {
             var keys = snapshot.AppSettings.Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var key in rejected)

@@ -22,7 +22,7 @@ public sealed partial class SecretsTemplateTests
     [TestMethod]
     public void NoAppSettingCarriesAKeyOrAStorageConnectionString()
     {
-        foreach (var snapshot in Deployments.Both)
+        foreach (var snapshot in Deployments.All)
         {
             foreach (var (key, value) in snapshot.AppSettings)
             {
@@ -58,21 +58,42 @@ public sealed partial class SecretsTemplateTests
         Assert.AreEqual(component.Id, publisher.Scope, true);
     }
 
+    /// <summary>
+    /// Outputs named like a secret that are public identifiers: the signing key's versionless URI (in the
+    /// signing module and at the top). Each must be exactly a read of the key's <c>keyUri</c> or of the
+    /// module output that is one; the key's public or private material is never an output.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_publicKeyIdentifiers = new(StringComparer.Ordinal)
+    {
+        ["keyUri"] = "[reference(resourceId('Microsoft.KeyVault/vaults/keys', parameters('vaultName'), parameters('keyName')), '2024-11-01').keyUri]",
+        ["EVIDENCE_SIGNING_KEY_ID"] = "[reference('signing').outputs.keyUri.value]",
+    };
+
     [TestMethod]
     public void NoOutputOrParameterLooksLikeASecret()
     {
         var templates = new List<JsonObject> { Deployments.Template.Root };
         templates.AddRange(Deployments.Template.OfType("Microsoft.Resources/deployments").Select(d => d.Properties["template"]!.AsObject()));
 
+        var identifiersSeen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var template in templates)
         {
             foreach (var (name, output) in template["outputs"]?.AsObject() ?? [])
             {
+                if (s_publicKeyIdentifiers.TryGetValue(name, out var expected))
+                {
+                    Assert.AreEqual(expected, output?["value"]?.GetValue<string>(), $"output '{name}' must be the key's versionless URI and nothing else");
+                    identifiersSeen.Add(name);
+                    continue;
+                }
+
                 Assert.IsFalse(SecretName().IsMatch(name), $"output '{name}' is named like a secret");
                 Assert.IsFalse(ListFunctionCall().IsMatch(output?.ToJsonString() ?? string.Empty), $"output '{name}' calls a list* function");
                 Assert.AreNotEqual("securestring", output?["type"]?.GetValue<string>(), true, name);
             }
         }
+
+        CollectionAssert.AreEquivalent(s_publicKeyIdentifiers.Keys.ToList(), identifiersSeen.ToList(), "an allowed identifier output is gone: remove it from the list");
 
         foreach (var (name, parameter) in Deployments.Template.Parameters)
         {

@@ -24,6 +24,24 @@ public sealed class TemplateGuardTests
     }
 
     [TestMethod]
+    public void RefusesAProductionDeploymentWhoseImmutabilityPolicyIsNotLocked()
+    {
+        AssertRefused("environmentType is 'production' but evidenceImmutabilityState is 'Unlocked'", "param environmentType = 'production'");
+        AssertRefused("set EVIDENCE_IMMUTABILITY_STATE=Locked", "param environmentType = 'production'", "param evidenceImmutabilityState = 'Unlocked'");
+    }
+
+    [TestMethod]
+    public void AcceptsProductionWithALockedPolicyAndATrialWithAnUnlockedOne()
+    {
+        foreach (var assignments in new[] { new[] { "param environmentType = 'production'", "param evidenceImmutabilityState = 'Locked'" }, ["param environmentType = 'trial'"] })
+        {
+            var (exitCode, output) = BicepOutput.Snapshot([.. s_valid, .. assignments]);
+
+            Assert.AreEqual(0, exitCode, $"{string.Join("; ", assignments)}{Environment.NewLine}{output}");
+        }
+    }
+
+    [TestMethod]
     public void RefusesAQueueNameStorageWouldReject()
     {
         AssertRefused("Queue name 'DR_Events' is invalid", "param drEventsQueue = 'DR_Events'");

@@ -1,4 +1,5 @@
-// Three monitored subscriptions, summary recipients and a DR-event publisher: the list-valued settings.
+// Three monitored subscriptions, summary recipients and a DR-event publisher: the list-valued settings;
+// a locked policy in a trial, and a software-protected signing key.
 using '../../../../infra/bicep/main.bicep'
 
 param environmentName = 'ci-multi'
@@ -10,3 +11,4 @@ param summarySender = 'soc2-noreply@contoso.example'
 param summaryRecipients = 'security@contoso.example,cto@contoso.example'
 param drEventPublisherIds = '22222222-2222-2222-2222-222222222222'
 param evidenceImmutabilityState = 'Locked'
+param evidenceSigningProtection = 'Software'
