@@ -35,6 +35,7 @@ try
         "writer" => await WriterAsync(),
         "activity-log" => await ActivityLogAsync(),
         "entra-signins" => await EntraSignInsAsync(),
+        "events" => await EventsAsync(),
         _ => Usage(),
     };
 }
@@ -46,7 +47,7 @@ finally
 
 int Usage()
 {
-    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins.");
+    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins, events.");
     return 2;
 }
 
@@ -81,6 +82,60 @@ async Task<int> WriterAsync()
         $"peak_working_set_mb={peakAfterWrite / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} " +
         $"verify_seconds={verifySeconds:F2} verify_records_per_s={count / verifySeconds:F0} verify_intact={report.Intact}"));
     return report.Intact && report.RecordsChecked == count ? 0 : 1;
+}
+
+// A burst of pushed events into one stream, as Event Grid delivers them to a queue and the Functions
+// host hands them over: --events messages, --concurrency at once, --latency-ms added to every storage
+// request (an account that is not on the same machine). --batch 1 commits one manifest per chain claim
+// and lease, as the writer did before group commit.
+async Task<int> EventsAsync()
+{
+    var count = int.Parse(arguments.GetValueOrDefault("events", "900"), CultureInfo.InvariantCulture);
+    var concurrency = int.Parse(arguments.GetValueOrDefault("concurrency", "48"), CultureInfo.InvariantCulture);
+    var latency = TimeSpan.FromMilliseconds(double.Parse(arguments.GetValueOrDefault("latency-ms", "25"), CultureInfo.InvariantCulture));
+    var batch = int.Parse(arguments.GetValueOrDefault("batch", "64"), CultureInfo.InvariantCulture);
+    var far = EvidenceStoreConnection.Create(options, new AzureOptions(), configure: o => o.AddPolicy(new DelayPolicy(latency), Azure.Core.HttpPipelinePosition.PerRetry));
+    var farStore = new EvidenceStore(far, options, NullLogger<EvidenceStore>.Instance);
+    using var farSigner = new Collectors.Signing.LocalSigner(far.State!);
+    var farWriter = new EvidenceWriter(farStore, new CheckpointStore(far.State!, far.Evidence, TimeProvider.System, NullLogger.Instance), new EvidenceSealer(farStore, farSigner), TimeProvider.System, NullLogger<EvidenceWriter>.Instance) { MaxBatch = batch };
+    var handler = new Collectors.Events.EventIngestionHandler([new Collectors.PolicyStates.PolicyStateEventRoute()], farWriter, TimeProvider.System, NullLogger<Collectors.Events.EventIngestionHandler>.Instance);
+    var origin = Collectors.Events.EventOrigin.Queue("policy-events");
+    var subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";
+    var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+    var messages = Enumerable.Range(0, count).Select(i => BinaryData.FromString(
+        $"[{{\"id\":\"bench-{i:D6}\",\"topic\":\"/subscriptions/{subscription}\",\"subject\":\"/subscriptions/{subscription}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st{i}\",\"data\":{{\"timestamp\":\"{now.AddMilliseconds(i * 37):O}\",\"policyAssignmentId\":\"/subscriptions/{subscription}/providers/microsoft.authorization/policyassignments/a\",\"policyDefinitionId\":\"/providers/microsoft.authorization/policydefinitions/d\",\"complianceState\":\"NonCompliant\",\"subscriptionId\":\"{subscription}\"}},\"eventType\":\"Microsoft.PolicyInsights.PolicyStateChanged\",\"eventTime\":\"{now:O}\",\"dataVersion\":\"1\",\"metadataVersion\":\"1\"}}]")).ToList();
+    await farStore.EnsureReadyAsync(CancellationToken.None);
+    var latencies = new double[count];
+    var failures = 0;
+    process.Refresh();
+    var baseline = process.WorkingSet64;
+    var clock = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+    {
+        var started = clock.Elapsed;
+        var result = await handler.HandleAsync(origin, messages[i], ct);
+        latencies[i] = (clock.Elapsed - started).TotalSeconds;
+        if (result.Accepted != 1)
+        {
+            Interlocked.Increment(ref failures);
+        }
+    });
+    var seconds = clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    var peak = process.PeakWorkingSet64;
+    Array.Sort(latencies);
+    var report = await new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System).VerifyAsync(new VerifyRequest(), null, CancellationToken.None);
+    var claims = 0;
+    await foreach (var _ in connection.Evidence.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = EvidencePaths.ChainPrefix(new EvidenceStream("policy-states", $"sub-{subscription}")) }))
+    {
+        claims++;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"events events={count} concurrency={concurrency} latency_ms={latency.TotalMilliseconds:F0} max_batch={batch} seconds={seconds:F2} events_per_s={count / seconds:F1} " +
+        $"p50_s={latencies[count / 2]:F2} p95_s={latencies[(int)(count * 0.95)]:F2} max_s={latencies[^1]:F2} not_committed={failures} chain_claims={claims} " +
+        $"peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} verify_intact={report.Intact} manifests={report.ManifestsChecked}"));
+    return failures == 0 && report.Intact && report.ManifestsChecked == count ? 0 : 1;
 }
 
 // End to end: the simulator (a separate process, started by eng/bench.sh) → ARM client → writer → Azurite.
@@ -211,4 +266,17 @@ static Dictionary<string, string> ParseArguments(string[] args)
     }
 
     return result;
+}
+
+/// <summary>Adds a fixed delay to every storage request: the account is not on this machine.</summary>
+internal sealed class DelayPolicy(TimeSpan delay) : Azure.Core.Pipeline.HttpPipelinePolicy
+{
+    public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+    }
+
+    public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline) =>
+        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 }

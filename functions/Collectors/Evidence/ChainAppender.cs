@@ -20,12 +20,15 @@ internal sealed record ChainResult(CommitStatus Status, EvidenceManifest? Manife
 /// stalled can never fork the chain: whoever finds a claim writes its manifests and goes past it. The
 /// lease on the checkpoint (renewed while held) only keeps writers from colliding. Requests for one
 /// stream that arrive while a batch is being committed wait and go together in the next: one lease,
-/// one claim and one checkpoint update for up to <see cref="MaxBatch"/> manifests, so a burst of events
+/// one claim and one checkpoint update for up to <see cref="DefaultMaxBatch"/> manifests, so a burst of events
 /// does not queue behind one lease per event.
 /// </summary>
 internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore checkpoints, EvidenceSealer sealer, TimeProvider time, ILogger logger)
 {
-    internal const int MaxBatch = 64;
+    internal const int DefaultMaxBatch = 64;
+
+    /// <summary>Manifests of one stream committed together at most (1 turns batching off: the benchmark's comparison).</summary>
+    internal int MaxBatch { get; set; } = DefaultMaxBatch;
 
     /// <summary>How long one batch may take once the lock is held; storage calls past it are abandoned (a claim already written is finished by the next writer).</summary>
     internal static readonly TimeSpan WorkLimit = TimeSpan.FromMinutes(2);

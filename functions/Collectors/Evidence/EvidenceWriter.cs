@@ -48,6 +48,9 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
 
     public CheckpointStore Checkpoints => checkpoints;
 
+    /// <summary>How many manifests of one stream may be committed together (the benchmark turns batching off with 1).</summary>
+    internal int MaxBatch { get => _appender.MaxBatch; set => _appender.MaxBatch = Math.Max(1, value); }
+
     /// <summary>Signs what this writer stores, and checks what it finds against its own key.</summary>
     public EvidenceSealer Sealer => sealer;
 

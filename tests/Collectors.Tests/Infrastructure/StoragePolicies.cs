@@ -57,19 +57,6 @@ internal sealed class FailWhenPolicy(Func<HttpMessage, bool> fail) : HttpPipelin
         ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
 }
 
-/// <summary>Adds a fixed delay to every request (a storage account far away), for the event burst benchmark and tests.</summary>
-internal sealed class LatencyPolicy(TimeSpan delay) : HttpPipelinePolicy
-{
-    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        await Task.Delay(delay).ConfigureAwait(false);
-        await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-    }
-
-    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-        ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
-}
-
 internal static class StorageRequests
 {
     public static bool IsClaimPut(HttpMessage message) =>
