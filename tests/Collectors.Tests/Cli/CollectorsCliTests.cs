@@ -49,6 +49,8 @@ public sealed class CollectorsCliTests
             (["summary", "--date", "2026-13-01"], "is not a day; use yyyy-MM-dd"),
             (["run", "entra-signins", "--sweep", "9999-12-31"], "--sweep 9999-12-31 has not ended yet"),
             (["run", "entra-directory-audits", "--sweep", "1999-12-31"], "--sweep 1999-12-31 is before 2000-01-01"),
+            (["run", "activity-log", "--sweep", "9999-12-31"], "--sweep 9999-12-31 has not ended yet"),
+            (["run", "activity-log", "--sweep", "25-11-2026"], "is not a day; use yyyy-MM-dd"),
             (["run", "entra-signins", "--sweep", "2026-11-01", "--from", "2026-11-01", "--to", "2026-11-02"], "not both"),
             (["run", "entra-signins", "--from", "1999-01-01", "--to", "1999-01-02"], "--from '1999-01-01' is before 2000-01-01"),
             (["run", "activity-log", "--from", "9999-12-31", "--to", "9999-12-31T01:00:00Z"], "--from '9999-12-31' is in the future"),

@@ -72,14 +72,15 @@ internal static class RunCommand
             CollectionRun run;
             if (sweepDay is { } day)
             {
-                var tenant = await collector.TenantIdAsync(cancellationToken).ConfigureAwait(false);
-                var results = new List<CommitResult>();
-                foreach (var source in collector.Sources)
+                await output.WriteLineAsync($"Sweeping {id} for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
+                try
                 {
-                    results.AddRange(await collector.SweepAsync(source, source.StreamFor(tenant), day, cancellationToken).ConfigureAwait(false));
+                    run = await collector.SweepDayAsync(day, cancellationToken).ConfigureAwait(false);
                 }
-
-                run = new CollectionRun(results);
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
             }
             else if (range is not { } r)
             {
@@ -153,21 +154,35 @@ internal static class RunCommand
     {
         var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
         var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
+        var sweep = new Option<string?>("--sweep") { Description = "Run the late-arrival sweep for this UTC day (yyyy-MM-dd): supplements for events published after their window was collected." };
         var subscriptions = new Option<string[]>("--subscription") { Description = "A subscription id; repeat for several. Default: Collectors__ActivityLog__Subscriptions, else every readable subscription.", AllowMultipleArgumentsPerToken = false };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
-        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, subscriptions, verbose };
+        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, sweep, subscriptions, verbose };
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
             var range = Range(parse.GetValue(from), parse.GetValue(to));
+            var sweepDay = SweepDay(parse.GetValue(sweep), range);
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
             var collector = host.Services.GetRequiredService<ActivityLogCollector>();
             var only = parse.GetValue(subscriptions) ?? [];
             CollectionRun run;
-            if (range is not { } r)
+            if (sweepDay is { } day)
+            {
+                await output.WriteLineAsync($"Sweeping the Activity Log for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
+                try
+                {
+                    run = await collector.SweepDayAsync(day, only, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+            }
+            else if (range is not { } r)
             {
                 if (only.Length > 0)
                 {
-                    throw new CliUsageException("--subscription applies to a backfill (--from/--to); a scheduled run collects the configured subscriptions.");
+                    throw new CliUsageException("--subscription applies to a backfill (--from/--to) or a sweep (--sweep); a scheduled run collects the configured subscriptions.");
                 }
 
                 await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
