@@ -77,6 +77,11 @@ public static class CollectorsHostBuilderExtensions
             sp.GetRequiredService<TokenCredential>(),
             sp.GetRequiredService<ILogger<ArmRestClient>>()));
 
+        // The late-arrival sweep, shared by the windowed collectors whose sources publish late.
+        services.AddSingleton(sp => new SweepLedger(sp.GetRequiredService<EvidenceStoreConnection>().State
+            ?? throw new EvidenceStoreConfigurationException("The late-arrival sweep needs the state container; a container SAS connection is read-only.")));
+        services.AddSingleton<LateArrivalSweep>();
+
         // One line per collector.
         services.AddActivityLogCollector();
         services.AddDefenderFindingsCollector();

@@ -45,6 +45,9 @@ finally
     await connection.State!.DeleteIfExistsAsync();
 }
 
+// The late-arrival sweep the collectors are composed with (the benchmarks run backfills, which never sweep).
+LateArrivalSweep Sweep() => new(writer, new EvidenceReader(connection.Evidence), new SweepLedger(connection.State!), TimeProvider.System, NullLogger<LateArrivalSweep>.Instance);
+
 int Usage()
 {
     Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins, events.");
@@ -152,7 +155,7 @@ async Task<int> ActivityLogAsync()
     var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
     var client = new ActivityLogClient(new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance));
     var subscriptions = await client.ListSubscriptionsAsync(CancellationToken.None);
-    var collector = new ActivityLogCollector(client, writer, Options.Create(new ActivityLogOptions { Subscriptions = [.. subscriptions], MaxParallelSubscriptions = 4 }), TimeProvider.System, NullLogger<ActivityLogCollector>.Instance);
+    var collector = new ActivityLogCollector(client, writer, Sweep(), Options.Create(new ActivityLogOptions { Subscriptions = [.. subscriptions], MaxParallelSubscriptions = 4 }), TimeProvider.System, NullLogger<ActivityLogCollector>.Instance);
     using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
     var before = await SimulatorStatsAsync(http, simulator);
@@ -190,8 +193,7 @@ async Task<int> EntraSignInsAsync()
     var client = new Collectors.Graph.GraphReportingClient(azure, new SimulatorCredential(), pacer, NullLogger<Collectors.Graph.GraphReportingClient>.Instance);
     var options = new Collectors.Graph.AuditLogOptions();
     var collector = new Collectors.Graph.AuditLogCollector(
-        Collectors.EntraSignIns.EntraSignInsCollector.Sources(options), options, client, writer, new EvidenceReader(connection.Evidence),
-        new Collectors.Graph.SweepLedger(connection.State!), new SimulatorCredential(), new Uri("https://graph.microsoft.com/"), TimeProvider.System,
+        Collectors.EntraSignIns.EntraSignInsCollector.Sources(options), options, client, writer, Sweep(), new SimulatorCredential(), new Uri("https://graph.microsoft.com/"), TimeProvider.System,
         NullLogger.Instance);
     using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");

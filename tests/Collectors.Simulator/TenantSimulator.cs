@@ -126,7 +126,12 @@ public sealed class TenantSimulator : IAsyncDisposable
 
     public static async Task<TenantSimulator> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
     {
-        var scenario = new TenantScenario(options.Scenario with { IngestionLagMax = options.Faults.IngestionLagMax });
+        var scenario = new TenantScenario(options.Scenario with
+        {
+            IngestionLagMax = options.Faults.IngestionLagMax,
+            LateArrivalRate = options.Faults.LateArrivalRate,
+            LateArrivalMax = options.Faults.LateArrivalMax,
+        });
         var faults = new FaultInjector(options.Faults, options.Scenario.Seed);
         var certificatePath = options.CertificatePath ?? Path.Combine(Directory.CreateTempSubdirectory("collectors-simulator-").FullName, "simulator.pem");
         var certificate = SimulatorCertificate.Create(certificatePath);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Collectors.Evidence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,9 +9,9 @@ namespace Collectors.ActivityLog;
 /// <summary>
 /// Collects each subscription's Activity Log into its own stream (<c>activity-log/sub-&lt;id&gt;</c>),
 /// window by window: on a timer (catching up missed windows up to the per-run cap) or over an explicit
-/// backfill range.
+/// backfill range; and, once a day, sweeps the previous day for events published later than the lag.
 /// </summary>
-public sealed partial class ActivityLogCollector(ActivityLogClient client, EvidenceWriter writer, IOptions<ActivityLogOptions> options, TimeProvider time, ILogger<ActivityLogCollector> logger)
+public sealed partial class ActivityLogCollector(ActivityLogClient client, EvidenceWriter writer, LateArrivalSweep sweep, IOptions<ActivityLogOptions> options, TimeProvider time, ILogger<ActivityLogCollector> logger)
 {
     public const string Id = "activity-log";
 
@@ -55,7 +56,11 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
         return all;
     }
 
-    /// <summary>The timer's run: each subscription from its checkpoint up to now − lag, at most the per-run cap; a failed window stops its stream until the next run.</summary>
+    /// <summary>
+    /// The timer's run: each subscription from its checkpoint up to now − lag, at most the per-run cap; a
+    /// failed window stops its stream until the next run. Then, after <see cref="ActivityLogOptions.SweepHourUtc"/>,
+    /// the late-arrival sweep of each day not swept yet.
+    /// </summary>
     public async Task<CollectionRun> RunScheduledAsync(CancellationToken cancellationToken)
     {
         var subscriptions = await ResolveSubscriptionsAsync(null, cancellationToken).ConfigureAwait(false);
@@ -81,6 +86,14 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
                 if (result.Status == CommitStatus.Failed)
                 {
                     break;
+                }
+            }
+
+            if (Options.Sweep)
+            {
+                foreach (var result in await sweep.SweepIfDueAsync(Swept(subscription), Options.SweepHourUtc, DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date.AddDays(1)), ct).ConfigureAwait(false))
+                {
+                    results.Add(result);
                 }
             }
         }).ConfigureAwait(false);
@@ -122,6 +135,31 @@ public sealed partial class ActivityLogCollector(ActivityLogClient client, Evide
 
         return windows;
     }
+
+    /// <summary>The late-arrival sweep of one day for the subscriptions: a supplement per window for events published after it was collected.</summary>
+    public async Task<CollectionRun> SweepDayAsync(DateOnly day, IReadOnlyList<string>? subscriptions, CancellationToken cancellationToken)
+    {
+        if (day < DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Azure keeps the Activity Log for {ActivityLogOptions.RetentionDays} days: {day:yyyy-MM-dd} can no longer be read again, so there is nothing to sweep. Sweep {RetentionStart.UtcDateTime.Date.AddDays(1):yyyy-MM-dd} or later."));
+        }
+
+        var targets = await ResolveSubscriptionsAsync(subscriptions, cancellationToken).ConfigureAwait(false);
+        var results = new ConcurrentBag<CommitResult>();
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Options.MaxParallelSubscriptions), CancellationToken = cancellationToken }, async (subscription, ct) =>
+        {
+            foreach (var result in await sweep.SweepDayAsync(Swept(subscription), day, ct).ConfigureAwait(false))
+            {
+                results.Add(result);
+            }
+        }).ConfigureAwait(false);
+        return new CollectionRun([.. results.OrderBy(r => r.Stream.Name, StringComparer.Ordinal).ThenBy(r => r.Window.Start)]);
+    }
+
+    /// <summary>A subscription's stream as the sweep reads it again: the same query per window, records known by eventDataId.</summary>
+    private SweptStream Swept(string subscription) =>
+        new(Id, Criteria, StreamFor(subscription), TimeSpan.FromMinutes(Options.WindowMinutes), "eventDataId", (window, log, ct) => client.ReadWindowAsync(subscription, window, log, ct));
 
     private Task<CommitResult> CommitAsync(string subscription, TimeWindow window, CancellationToken cancellationToken) =>
         writer.CommitWindowAsync(

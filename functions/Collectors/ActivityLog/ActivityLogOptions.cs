@@ -16,7 +16,17 @@ public sealed class ActivityLogOptions
 
     public int WindowMinutes { get; set; } = 15;
 
+    /// <summary>
+    /// Microsoft documents 3 to 20 minutes between an event and its appearance in the Activity Log, so a
+    /// window is collected 20 minutes after it ends; events later than that are caught by the daily sweep.
+    /// </summary>
     public int LagMinutes { get; set; } = 20;
+
+    /// <summary>The daily late-arrival sweep of the previous day: supplements for events published after their window was collected.</summary>
+    public bool Sweep { get; set; } = true;
+
+    /// <summary>The sweep runs on the first timer run at or after this hour (UTC).</summary>
+    public int SweepHourUtc { get; set; } = 6;
 
     public int MaxWindowsPerRun { get; set; } = 96;
 

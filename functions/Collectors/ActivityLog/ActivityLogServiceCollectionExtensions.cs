@@ -42,6 +42,11 @@ public sealed class ActivityLogOptionsValidator : IValidateOptions<ActivityLogOp
             failures.Add($"Collectors__ActivityLog__LagMinutes {options.LagMinutes} cannot be negative.");
         }
 
+        if (options.SweepHourUtc is < 0 or > 23)
+        {
+            failures.Add($"Collectors__ActivityLog__SweepHourUtc {options.SweepHourUtc} must be an hour, 0–23.");
+        }
+
         if (options.MaxWindowsPerRun < 1)
         {
             failures.Add($"Collectors__ActivityLog__MaxWindowsPerRun {options.MaxWindowsPerRun} must be at least 1.");

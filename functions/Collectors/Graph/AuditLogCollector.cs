@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Azure.Core;
 using Collectors.Evidence;
 using Microsoft.Extensions.Logging;
@@ -17,8 +16,7 @@ public sealed partial class AuditLogCollector(
     AuditLogOptions options,
     GraphReportingClient client,
     EvidenceWriter writer,
-    EvidenceReader reader,
-    SweepLedger ledger,
+    LateArrivalSweep sweep,
     TokenCredential credential,
     Uri graphAudience,
     TimeProvider time,
@@ -75,7 +73,8 @@ public sealed partial class AuditLogCollector(
 
             if (options.Sweep)
             {
-                foreach (var result in await SweepIfDueAsync(source, stream, cancellationToken).ConfigureAwait(false))
+                var earliest = DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date.AddDays(1));
+                foreach (var result in await sweep.SweepIfDueAsync(Swept(source, stream), options.SweepHourUtc, earliest, cancellationToken).ConfigureAwait(false))
                 {
                     results.Add(result);
                 }
@@ -117,124 +116,27 @@ public sealed partial class AuditLogCollector(
         return new CollectionRun(results);
     }
 
-    /// <summary>Re-reads every committed window of a day and commits the records it did not have as supplements.</summary>
-    public async Task<IReadOnlyList<CommitResult>> SweepAsync(AuditLogSource source, EvidenceStream stream, DateOnly day, CancellationToken cancellationToken)
+    /// <summary>The late-arrival sweep of one day over every source: supplements for records not captured yet.</summary>
+    public async Task<CollectionRun> SweepDayAsync(DateOnly day, CancellationToken cancellationToken)
     {
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var manifests = new List<CommittedManifest>();
-        await foreach (var manifest in reader.ManifestsAsync(stream, from, from.AddDays(1), cancellationToken).ConfigureAwait(false))
+        if (day < DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date))
         {
-            manifests.Add(manifest);
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Entra keeps sign-in and audit logs for {options.RetentionDays} days (Collectors__*__RetentionDays): {day:yyyy-MM-dd} can no longer be read again, so there is nothing to sweep. Sweep {RetentionStart.UtcDateTime.Date.AddDays(1):yyyy-MM-dd} or later."));
         }
 
+        var tenant = await TenantIdAsync(cancellationToken).ConfigureAwait(false);
         var results = new List<CommitResult>();
-        foreach (var original in manifests.Where(m => m.Manifest.Kind == "window" && m.Manifest.Window.Start >= from && m.Manifest.Window.Start < from.AddDays(1)))
+        foreach (var source in sources)
         {
-            var window = new TimeWindow(original.Manifest.Window.Start, original.Manifest.Window.End);
-            var family = manifests.Where(m => m.Manifest.Window.Start == window.Start && m.Manifest.Window.End == window.End).ToList();
-            var known = new HashSet<string>(StringComparer.Ordinal);
-            try
-            {
-                foreach (var member in family)
-                {
-                    await foreach (var record in reader.RecordsAsync(member, cancellationToken).ConfigureAwait(false))
-                    {
-                        if (EvidenceReader.ReadString(record.Json.Span, "id") is { } id)
-                        {
-                            known.Add(id);
-                        }
-                    }
-                }
-            }
-            catch (InvalidDataException ex)
-            {
-                LogSweepFailed(logger, ex, stream.Name, window.Start);
-                results.Add(new CommitResult(CommitStatus.Failed, stream, window, null, 0, null, $"The committed evidence of this window cannot be read back ({ex.Message}); run 'collectors verify'. Late records were not swept."));
-                continue;
-            }
-
-            var scan = new SourceLog();
-            var late = new List<byte[]>();
-            long seen = 0;
-            try
-            {
-                await foreach (var record in Read(source, window, scan, cancellationToken).ConfigureAwait(false))
-                {
-                    seen++;
-                    if (EvidenceReader.ReadString(record.Span, "id") is not { } id || !known.Contains(id))
-                    {
-                        late.Add(record.ToArray());
-                    }
-                }
-            }
-            catch (EvidenceSourceException ex)
-            {
-                LogSweepFailed(logger, ex, stream.Name, window.Start);
-                results.Add(new CommitResult(CommitStatus.Failed, stream, window, null, 0, null, ex.Message));
-                continue;
-            }
-
-            if (late.Count == 0)
-            {
-                continue;
-            }
-
-            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData((await reader.Container.GetBlobClient(original.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory().Span));
-            var number = family.Count(m => m.Manifest.Kind == "supplement") + 1;
-            var note = string.Create(CultureInfo.InvariantCulture, $"Late-arrival sweep on {TimeWindow.Iso(time.GetUtcNow())}: {late.Count} record(s) not in {original.Name} or its earlier supplements, of {seen} the source now returns.");
-            var result = await writer.CommitSupplementAsync(
-                new EvidenceBatch(source.Collector, source.Criteria, stream, window),
-                new ManifestLink(original.Name, sha),
-                number,
-                (log, ct) => Replay(scan, late, note, log, ct),
-                cancellationToken).ConfigureAwait(false);
-            results.Add(result);
+            results.AddRange(await sweep.SweepDayAsync(Swept(source, source.StreamFor(tenant)), day, cancellationToken).ConfigureAwait(false));
         }
 
-        return results;
+        return new CollectionRun(results);
     }
 
-    /// <summary>
-    /// Sweeps every day since the last one swept, up to yesterday, once the sweep hour has passed. A day is
-    /// recorded as swept only when all its windows are committed and nothing failed; otherwise the next run tries again.
-    /// </summary>
-    private async Task<IReadOnlyList<CommitResult>> SweepIfDueAsync(AuditLogSource source, EvidenceStream stream, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (now.UtcDateTime.Hour < options.SweepHourUtc)
-        {
-            return [];
-        }
-
-        var yesterday = DateOnly.FromDateTime(now.UtcDateTime.Date.AddDays(-1));
-        var earliest = DateOnly.FromDateTime(RetentionStart.UtcDateTime.Date.AddDays(1));
-        var last = await ledger.LastSweptAsync(stream, cancellationToken).ConfigureAwait(false);
-        var first = last is { } done ? done.AddDays(1) : yesterday;
-        first = first < earliest ? earliest : first;
-        var all = new List<CommitResult>();
-        var perDay = (int)(TimeSpan.FromDays(1) / TimeSpan.FromMinutes(options.WindowMinutes));
-        for (var day = first; day <= yesterday; day = day.AddDays(1))
-        {
-            var results = await SweepAsync(source, stream, day, cancellationToken).ConfigureAwait(false);
-            all.AddRange(results);
-            var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            var committed = 0;
-            await foreach (var manifest in reader.ManifestsAsync(stream, start, start.AddDays(1), cancellationToken).ConfigureAwait(false))
-            {
-                committed += manifest.Manifest.Kind == "window" && manifest.Manifest.Window.Start >= start && manifest.Manifest.Window.Start < start.AddDays(1) ? 1 : 0;
-            }
-
-            LogSwept(logger, stream.Name, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), results.Count(r => r.Status == CommitStatus.Committed), results.Sum(r => r.Records));
-            if (committed < perDay || results.Any(r => r.Status == CommitStatus.Failed))
-            {
-                break;
-            }
-
-            await ledger.RecordAsync(stream, day, cancellationToken).ConfigureAwait(false);
-        }
-
-        return all;
-    }
+    private SweptStream Swept(AuditLogSource source, EvidenceStream stream) =>
+        new(source.Collector, source.Criteria, stream, TimeSpan.FromMinutes(options.WindowMinutes), "id", (window, log, ct) => Read(source, window, log, ct));
 
     private Task<CommitResult> CommitAsync(AuditLogSource source, EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
         writer.CommitWindowAsync(new EvidenceBatch(source.Collector, source.Criteria, stream, window), (log, ct) => Read(source, window, log, ct), cancellationToken);
@@ -244,32 +146,6 @@ public sealed partial class AuditLogCollector(
         var url = source.Url(client.Endpoint, window, Math.Clamp(options.PageSize, 1, 1000));
         log.AddRequest(new SourceRequest("GET", url.GetLeftPart(UriPartial.Path), source.Version, source.Filter(window)));
         return client.ReadAsync(url, log, failure => Explain(source, failure), cancellationToken);
-    }
-
-    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Replay(SourceLog scan, List<byte[]> records, string note, SourceLog log, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var request in scan.Requests)
-        {
-            log.AddRequest(request);
-        }
-
-        for (var i = 0; i < scan.Pages; i++)
-        {
-            log.AddPage();
-        }
-
-        foreach (var record in records)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return record;
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
-        log.Note = note;
-        if (scan.Complete)
-        {
-            log.MarkComplete();
-        }
     }
 
     internal static EvidenceSourceException Explain(AuditLogSource source, GraphFailure failure)
@@ -295,10 +171,4 @@ public sealed partial class AuditLogCollector(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream} resumes at {Cursor:o}, older than the retention; windows before {Retention:o} can no longer be collected and remain a gap")]
     private static partial void LogBeyondRetention(ILogger logger, string stream, DateTimeOffset cursor, DateTimeOffset retention);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Late-arrival sweep of stream {Stream} window {WindowStart:o} failed")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception, string stream, DateTimeOffset windowStart);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Late-arrival sweep of stream {Stream} for {Day}: {Supplements} supplement(s), {Records} late record(s)")]
-    private static partial void LogSwept(ILogger logger, string stream, string day, int supplements, long records);
 }

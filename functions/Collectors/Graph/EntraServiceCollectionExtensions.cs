@@ -30,8 +30,6 @@ public static class EntraServiceCollectionExtensions
             sp.GetRequiredService<TokenCredential>(),
             sp.GetRequiredService<ReportingPacer>(),
             sp.GetRequiredService<ILogger<GraphReportingClient>>()));
-        services.AddSingleton(sp => new SweepLedger(sp.GetRequiredService<EvidenceStoreConnection>().State
-            ?? throw new EvidenceStoreConfigurationException("The late-arrival sweep needs the state container; a container SAS connection is read-only.")));
         services.AddSingleton(sp => new EntraSignInsCollector(Create(sp, SignInsSection, EntraSignInsCollector.Sources)));
         services.AddSingleton(sp => new EntraDirectoryAuditsCollector(Create(sp, DirectoryAuditsSection, _ => [EntraDirectoryAuditsCollector.Source])));
         services.AddSingleton<Catalog.ICollectorChecks>(new Catalog.RecordChecks(EntraSignInsCollector.Id, (stream, records, ct) => new SignInChecks().EvaluateAsync(stream, records, ct)));
@@ -48,8 +46,7 @@ public static class EntraServiceCollectionExtensions
             options,
             sp.GetRequiredService<GraphReportingClient>(),
             sp.GetRequiredService<EvidenceWriter>(),
-            sp.GetRequiredService<EvidenceReader>(),
-            sp.GetRequiredService<SweepLedger>(),
+            sp.GetRequiredService<LateArrivalSweep>(),
             sp.GetRequiredService<TokenCredential>(),
             azure.ResolveCloud().Graph,
             sp.GetRequiredService<TimeProvider>(),

@@ -1,15 +1,11 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Collectors.Catalog;
 using Collectors.Evidence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Graph;
-using Microsoft.Graph.Models;
 
 namespace Collectors.Summary;
 
@@ -19,7 +15,9 @@ public sealed record SummaryRun(DailySummary Summary, string Html, CommitResult 
 /// Builds, stores and sends the daily summary. The JSON document and the HTML report are committed as
 /// the window [D, D+1) of the stream <c>summaries/daily</c> (same format and chain, so verify covers
 /// them). Sending is claimed once per date in the state container, so a re-run never sends twice; a
-/// failure is recorded write-once and reported in the next day's summary.
+/// failure (or a send interrupted past the timeout) is recorded write-once and reported in the next
+/// day's summary. The timer catches up days it missed, oldest first, so each day's drift compares with
+/// the day before.
 /// </summary>
 public sealed partial class DailySummaryService(
     DailySummaryBuilder builder,
@@ -33,45 +31,142 @@ public sealed partial class DailySummaryService(
 {
     public static readonly EvidenceStream Stream = new(DailySummaryBuilder.SummariesCollector, "daily");
 
+    private readonly SummaryMailer _mail = new(reader.Container, state, graph, options, time, logger);
+
+    /// <summary>
+    /// The timer's run: summarises and sends every day up to yesterday that has no summary yet, oldest
+    /// first, looking back at most <see cref="SummaryOptions.MaxCatchUpDays"/> (never before the first
+    /// evidence), and yesterday in any case (a re-run sends what was not sent; it never sends twice).
+    /// </summary>
+    public async Task<IReadOnlyList<SummaryRun>> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var runs = new List<SummaryRun>();
+        foreach (var day in await DueDaysAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var run = await RunAsync(day, send: true, cancellationToken).ConfigureAwait(false);
+            LogSummary(logger, run.Summary.Subject, run.MailStatus ?? "not sent");
+            runs.Add(run);
+        }
+
+        return runs;
+    }
+
     public async Task<SummaryRun> RunAsync(DateOnly date, bool send, CancellationToken cancellationToken)
     {
-        var previous = await LoadAsync(date.AddDays(-1), cancellationToken).ConfigureAwait(false);
-        var committedAlready = await LoadAsync(date, cancellationToken).ConfigureAwait(false);
-        DailySummary summary;
-        CommitResult commit;
+        // The summary of a day is written once; a re-run reuses it (and may still send it, once).
         var window = Window(date);
-        if (committedAlready is not null)
+        var (summary, commit) = await LoadAsync(date, cancellationToken).ConfigureAwait(false) is { } committed
+            ? (committed, new CommitResult(CommitStatus.AlreadyCommitted, Stream, window, EvidencePaths.Manifest(Stream, window), 1, null, "already committed"))
+            : await BuildAndCommitAsync(date, cancellationToken).ConfigureAwait(false);
+        var report = HtmlReport.Render(summary);
+        var mail = send ? await _mail.SendOnceAsync(summary, report, cancellationToken).ConfigureAwait(false) : null;
+        return new SummaryRun(summary, report, commit, mail);
+    }
+
+    private async Task<(DailySummary Summary, CommitResult Commit)> BuildAndCommitAsync(DateOnly date, CancellationToken cancellationToken)
+    {
+        var previousDay = date.AddDays(-1);
+        var previous = await LoadAsync(previousDay, cancellationToken).ConfigureAwait(false);
+        await _mail.RecordIfInterruptedAsync(Format(previousDay), cancellationToken).ConfigureAwait(false);
+        var failures = await _mail.FailuresAsync(previousDay, cancellationToken).ConfigureAwait(false);
+        var summary = await builder.BuildAsync(date, previous, failures, cancellationToken).ConfigureAwait(false);
+        var json = JsonSerializer.SerializeToUtf8Bytes(summary, EvidenceJson.Compact);
+        var commit = await writer.CommitWindowAsync(
+            new EvidenceBatch(Stream.Collector, ["CC2.1", "CC4.1"], Stream, Window(date)),
+            (log, ct) => One(json, log, ct),
+            [new EvidenceAttachment("report.html", "text/html; charset=utf-8", BinaryData.FromString(HtmlReport.Render(summary)))],
+            cancellationToken).ConfigureAwait(false);
+        // A racing run committed first: its summary is the one that stands.
+        return commit.Status == CommitStatus.AlreadyCommitted
+            ? (await LoadAsync(date, cancellationToken).ConfigureAwait(false) ?? summary, commit)
+            : (summary, commit);
+    }
+
+    /// <summary>Days without a summary in the catch-up range, oldest first, then yesterday.</summary>
+    private async Task<List<DateOnly>> DueDaysAsync(CancellationToken cancellationToken)
+    {
+        var yesterday = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime.Date).AddDays(-1);
+        var oldest = yesterday.AddDays(1 - options.MaxCatchUpDays);
+        var missing = new List<DateOnly>();
+        for (var day = oldest.AddDays(-1); day < yesterday; day = day.AddDays(1))
         {
-            // The summary of a day is written once; a re-run reuses it (and may still send it, once).
-            summary = committedAlready;
-            commit = new CommitResult(CommitStatus.AlreadyCommitted, Stream, window, EvidencePaths.Manifest(Stream, window), 1, null, "already committed");
-        }
-        else
-        {
-            var failures = await MailFailuresAsync(date.AddDays(-1), cancellationToken).ConfigureAwait(false);
-            summary = await builder.BuildAsync(date, previous, failures, cancellationToken).ConfigureAwait(false);
-            var json = JsonSerializer.SerializeToUtf8Bytes(summary, EvidenceJson.Compact);
-            var html = HtmlReport.Render(summary);
-            commit = await writer.CommitWindowAsync(
-                new EvidenceBatch(Stream.Collector, ["CC2.1", "CC4.1"], Stream, window),
-                (log, ct) => One(json, log, ct),
-                [new EvidenceAttachment("report.html", "text/html; charset=utf-8", BinaryData.FromString(html))],
-                cancellationToken).ConfigureAwait(false);
-            if (commit.Status == CommitStatus.AlreadyCommitted)
+            if (!await IsSummarisedAsync(day, cancellationToken).ConfigureAwait(false))
             {
-                summary = await LoadAsync(date, cancellationToken).ConfigureAwait(false) ?? summary;
+                missing.Add(day);
             }
         }
 
-        var report = HtmlReport.Render(summary);
-        string? mail = null;
-        if (send)
+        // Before the first evidence there was nothing to summarise: a new deployment does not mail a week of empty days.
+        var first = missing.Count == 0 ? null : await FirstEvidenceDayAsync(cancellationToken).ConfigureAwait(false);
+        missing.RemoveAll(day => first is null || day < first);
+        if (missing.Remove(oldest.AddDays(-1)))
         {
-            mail = await SendOnceAsync(summary, report, cancellationToken).ConfigureAwait(false);
+            LogGapLeft(logger, Format(oldest.AddDays(-1)), options.MaxCatchUpDays);
         }
 
-        return new SummaryRun(summary, report, commit, mail);
+        return [.. missing, yesterday];
     }
+
+    private async Task<bool> IsSummarisedAsync(DateOnly day, CancellationToken cancellationToken) =>
+        await reader.Container.GetBlobClient(EvidencePaths.Manifest(Stream, Window(day))).ExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The earliest day folder of any collector's stream (summaries and rejections aside); null when there is no evidence.</summary>
+    private async Task<DateOnly?> FirstEvidenceDayAsync(CancellationToken cancellationToken)
+    {
+        if (!await reader.Container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        DateOnly? first = null;
+        await foreach (var collector in ChildrenAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (collector is $"{DailySummaryBuilder.SummariesCollector}/" or EvidencePaths.RejectionsPrefix)
+            {
+                continue;
+            }
+
+            await foreach (var scope in ChildrenAsync(collector, cancellationToken).ConfigureAwait(false))
+            {
+                // Listings are in name order, so each level's first folder is its earliest: stream/yyyy/MM/dd/.
+                var day = scope;
+                for (var level = 0; level < 3 && day is not null; level++)
+                {
+                    day = await FirstChildAsync(day, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (day is not null && DateOnly.TryParseExact(day[scope.Length..].TrimEnd('/'), "yyyy/MM/dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) && (first is null || parsed < first))
+                {
+                    first = parsed;
+                }
+            }
+        }
+
+        return first;
+    }
+
+    private async IAsyncEnumerable<string> ChildrenAsync(string? prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in reader.Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.IsPrefix)
+            {
+                yield return item.Prefix;
+            }
+        }
+    }
+
+    private async Task<string?> FirstChildAsync(string prefix, CancellationToken cancellationToken)
+    {
+        await foreach (var child in ChildrenAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            return child;
+        }
+
+        return null;
+    }
+
+    private static string Format(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     /// <summary>The committed summary of a day, if there is one.</summary>
     public async Task<DailySummary?> LoadAsync(DateOnly date, CancellationToken cancellationToken)
@@ -97,88 +192,6 @@ public sealed partial class DailySummaryService(
         return null;
     }
 
-    private async Task<string> SendOnceAsync(DailySummary summary, string html, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(options.Sender) || options.Recipients.Count == 0)
-        {
-            return "not sent: Summary__Sender and Summary__Recipients__0 must be set";
-        }
-
-        // The claim is the only thing that makes "send" happen at most once per date. It is overwritten,
-        // never deleted: the state container may sit under the account's version-level retention.
-        var claim = state.GetBlobClient($"summaries/daily/{summary.Date}.mail-claim.json");
-        var sending = BinaryData.FromString($"{{\"state\":\"sending\",\"at\":\"{TimeWindow.Iso(time.GetUtcNow())}\"}}");
-        ETag claimed;
-        try
-        {
-            claimed = (await claim.UploadAsync(sending, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false)).Value.ETag;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            var existing = (await claim.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
-            if (!existing.Content.ToString().Contains("\"failed\"", StringComparison.Ordinal))
-            {
-                return $"already sent for {summary.Date}: not sent again";
-            }
-
-            try
-            {
-                claimed = (await claim.UploadAsync(sending, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = existing.Details.ETag } }, cancellationToken).ConfigureAwait(false)).Value.ETag;
-            }
-            catch (RequestFailedException again) when (again.Status is 409 or 412)
-            {
-                return $"another run is sending the summary of {summary.Date}: not sent twice";
-            }
-        }
-
-        var folder = $"{Stream.Name}/{summary.Date[..4]}/{summary.Date[5..7]}/{summary.Date[8..10]}";
-        try
-        {
-            var message = new Message
-            {
-                Subject = summary.Subject,
-                Body = new ItemBody { ContentType = BodyType.Html, Content = html },
-                ToRecipients = [.. options.Recipients.Select(r => new Recipient { EmailAddress = new EmailAddress { Address = r } })],
-            };
-            await graph().Users[options.Sender].SendMail.PostAsync(new Microsoft.Graph.Users.Item.SendMail.SendMailPostRequestBody { Message = message, SaveToSentItems = true }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await reader.Container.GetBlobClient($"{folder}/{summary.Date}.mail-sent.json").UploadAsync(
-                BinaryData.FromObjectAsJson(new { date = summary.Date, sentAt = time.GetUtcNow(), sender = options.Sender, recipients = options.Recipients, subject = summary.Subject }, EvidenceJson.Options),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
-            LogSent(logger, summary.Date, options.Recipients.Count);
-            return $"sent to {string.Join(", ", options.Recipients)}";
-        }
-        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
-        {
-            var code = ex is Microsoft.Graph.Models.ODataErrors.ODataError odata ? $"{odata.ResponseStatusCode} {odata.Error?.Code}: {odata.Error?.Message}" : ex.Message;
-            var reason = $"Sending the summary of {summary.Date} from {options.Sender} failed: {code}. Mail.Send (application) must be granted and scoped to the sender's mailbox (docs/deploy.md).";
-            await reader.Container.GetBlobClient($"{folder}/{summary.Date}.mail-error.{EvidenceWriter.NewRunId(time.GetUtcNow())}.json").UploadAsync(
-                BinaryData.FromObjectAsJson(new { date = summary.Date, failedAt = time.GetUtcNow(), reason }, EvidenceJson.Options),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
-            await claim.UploadAsync(
-                BinaryData.FromString($"{{\"state\":\"failed\",\"at\":\"{TimeWindow.Iso(time.GetUtcNow())}\"}}"),
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfMatch = claimed } },
-                cancellationToken).ConfigureAwait(false);
-            LogMailFailed(logger, ex, summary.Date);
-            return $"not sent: {reason}";
-        }
-    }
-
-    private async Task<List<string>> MailFailuresAsync(DateOnly date, CancellationToken cancellationToken)
-    {
-        var failures = new List<string>();
-        var prefix = $"{Stream.Name}/{date:yyyy}/{date:MM}/{date:dd}/";
-        await foreach (var item in reader.Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
-        {
-            if (item.Name.Contains(".mail-error.", StringComparison.Ordinal))
-            {
-                using var document = JsonDocument.Parse((await reader.Container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content);
-                failures.Add(document.RootElement.GetProperty("reason").GetString() ?? item.Name);
-            }
-        }
-
-        return failures;
-    }
-
     private static TimeWindow Window(DateOnly date)
     {
         var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -194,9 +207,9 @@ public sealed partial class DailySummaryService(
         log.MarkComplete();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Summary of {Date} sent to {Recipients} recipient(s)")]
-    private static partial void LogSent(ILogger logger, string date, int recipients);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Subject}; mail: {Mail}")]
+    private static partial void LogSummary(ILogger logger, string subject, string mail);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Summary of {Date} could not be sent; the failure is recorded and reported tomorrow")]
-    private static partial void LogMailFailed(ILogger logger, Exception exception, string date);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The summary of {Day} (and perhaps earlier days) is missing and older than Summary__MaxCatchUpDays ({MaxCatchUpDays}): left unsummarised; run 'collectors summary --date {Day} --send' to summarise it")]
+    private static partial void LogGapLeft(ILogger logger, string day, int maxCatchUpDays);
 }

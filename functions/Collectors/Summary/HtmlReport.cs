@@ -12,6 +12,11 @@ namespace Collectors.Summary;
 public static class HtmlReport
 {
     private const string Font = "font-family:Segoe UI,Helvetica,Arial,sans-serif;";
+
+    // Long unbroken text (blob paths, stream names, record ids) must wrap inside its cell, or it widens the
+    // table past its 960 pixels. Prose breaks only where a word would overflow; identifiers anywhere.
+    private const string WrapText = "word-break:break-word;overflow-wrap:anywhere;";
+    private const string WrapIdentifier = "word-break:break-all;overflow-wrap:anywhere;";
     private static readonly Dictionary<string, (string Background, string Text)> Colours = new()
     {
         [Status.Pass] = ("#1e7e34", "#ffffff"),
@@ -32,7 +37,7 @@ public static class HtmlReport
         h.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>").Append(E(s.Subject)).Append("</title></head>");
         h.Append("<body style=\"margin:0;padding:0;background:#f4f5f7;").Append(Font).Append("\">");
         h.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f4f5f7;\"><tr><td align=\"center\" style=\"padding:16px;\">");
-        h.Append("<table role=\"presentation\" width=\"960\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#ffffff;border:1px solid #dee2e6;\">");
+        h.Append("<table role=\"presentation\" width=\"960\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:960px;table-layout:fixed;background:#ffffff;border:1px solid #dee2e6;\">");
 
         Row(h, $"<h1 style=\"margin:0;font-size:22px;color:#212529;{Font}\">SOC 2 evidence, {E(s.Date)}</h1>" +
             $"<p style=\"margin:6px 0 0 0;color:#495057;font-size:13px;\">Generated {E(TimeWindow(s.GeneratedAt))}{(s.Emulator ? " &middot; storage emulator: immutability cannot be enforced" : string.Empty)}</p>");
@@ -42,7 +47,7 @@ public static class HtmlReport
         Row(h, Section("Failing items") + FindingsTable(s.Findings.Where(f => f.Severity > Severity.Info).ToList(), "Nothing failed."));
         Row(h, Section("Coverage by stream (hours of the day, UTC)") + Coverage(s) + Legend());
         var errors = s.Streams.SelectMany(x => x.ErrorRecords.Select(e => (x.Stream, e))).ToList();
-        Row(h, Section("Collector errors") + (errors.Count == 0 ? P("No failed attempts.") : Table(["Stream", "Window", "Reason", "Since"],
+        Row(h, Section("Collector errors") + (errors.Count == 0 ? P("No failed attempts.") : Table([new("Stream", 22, Identifier: true), new("Window", 10), new("Reason", 53), new("Since", 15)],
             errors.Select(x => new[] { E(x.Stream), E($"{x.e.WindowStart:HH:mm}–{x.e.WindowEnd:HH:mm}"), E(x.e.Reason), x.e.CommittedSince ? "committed later" : "<b>still open</b>" }))));
         Row(h, Section("For the record (informational)") + FindingsTable(s.Findings.Where(f => f.Severity == Severity.Info).ToList(), "Nothing to record."));
         if (s.MailFailures.Count > 0)
@@ -63,7 +68,7 @@ public static class HtmlReport
     }
 
     private static void Row(StringBuilder h, string content) =>
-        h.Append("<tr><td style=\"padding:14px 20px;border-bottom:1px solid #eef0f2;").Append(Font).Append("\">").Append(content).Append("</td></tr>");
+        h.Append("<tr><td style=\"padding:14px 20px;border-bottom:1px solid #eef0f2;").Append(WrapText).Append(Font).Append("\">").Append(content).Append("</td></tr>");
 
     private static string Totals(DailySummary s)
     {
@@ -86,7 +91,7 @@ public static class HtmlReport
 
         string List(IEnumerable<string> items) => items.Any() ? string.Join(", ", items.Select(E)) : "none";
         return Section($"Since {E(d.PreviousDate)}") +
-            Table(["Change", "Criteria"],
+            Table([new("Change", 20), new("Criteria", 80)],
             [
                 ["New failures", List(d.NewFailures)],
                 ["Fixed", List(d.Fixed)],
@@ -97,7 +102,7 @@ public static class HtmlReport
     }
 
     private static string Criteria(DailySummary s) =>
-        Table(["Criterion", "Status", "Collectors", "Why"],
+        Table([new("Criterion", 24), new("Status", 9), new("Collectors", 17), new("Why", 50)],
             s.Criteria.Where(c => c.Status != Status.NotCovered).Select(c => new[]
             {
                 $"<b>{E(c.Id)}</b> {E(c.Name)}",
@@ -109,7 +114,7 @@ public static class HtmlReport
 
     private static string FindingsTable(IReadOnlyList<SummaryFinding> findings, string none) =>
         findings.Count == 0 ? P(none) :
-        Table(["Criterion", "Check", "Item", "When", "Evidence"],
+        Table([new("Criterion", 8), new("Check", 14), new("Item", 26), new("When", 11), new("Evidence", 41, Identifier: true)],
             findings.Take(200).Select(f => new[]
             {
                 E(f.Criterion),
@@ -121,16 +126,17 @@ public static class HtmlReport
 
     private static string Coverage(DailySummary s)
     {
-        var h = new StringBuilder("<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"1\" style=\"font-size:11px;border-collapse:separate;\"><tr><td style=\"padding:2px 6px;\"></td>");
+        // Fixed column widths (200 + 24 × 18 + 96 + 64 + 76 pixels, inside the 920 of a row): a long stream name wraps in its cell.
+        var h = new StringBuilder("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"1\" style=\"width:100%;table-layout:fixed;font-size:11px;border-collapse:separate;\"><tr><td width=\"200\" style=\"width:200px;padding:2px 6px;\"></td>");
         for (var hour = 0; hour < 24; hour++)
         {
-            h.Append(CultureInfo.InvariantCulture, $"<td align=\"center\" style=\"width:18px;color:#6c757d;{Font}\">{hour:D2}</td>");
+            h.Append(CultureInfo.InvariantCulture, $"<td align=\"center\" width=\"18\" style=\"width:18px;color:#6c757d;{Font}\">{hour:D2}</td>");
         }
 
-        h.Append("<td style=\"padding:2px 6px;color:#6c757d;\">windows</td><td style=\"padding:2px 6px;color:#6c757d;\">records</td><td style=\"padding:2px 6px;color:#6c757d;\">last commit</td></tr>");
+        h.Append("<td width=\"96\" style=\"width:96px;padding:2px 6px;color:#6c757d;\">windows</td><td width=\"64\" style=\"width:64px;padding:2px 6px;color:#6c757d;\">records</td><td width=\"76\" style=\"width:76px;padding:2px 6px;color:#6c757d;\">last commit</td></tr>");
         foreach (var stream in s.Streams)
         {
-            h.Append("<tr><td style=\"padding:2px 6px;white-space:nowrap;").Append(Font).Append("\">").Append(E(stream.Stream)).Append(stream.Stale ? " <b style=\"color:#c82333;\">stale</b>" : string.Empty).Append("</td>");
+            h.Append("<tr><td style=\"padding:2px 6px;").Append(WrapIdentifier).Append(Font).Append("\">").Append(E(stream.Stream)).Append(stream.Stale ? " <b style=\"color:#c82333;\">stale</b>" : string.Empty).Append("</td>");
             foreach (var state in stream.Hours)
             {
                 var (bg, fg) = Colours[state];
@@ -138,7 +144,7 @@ public static class HtmlReport
             }
 
             var windows = stream.WindowsExpected is { } expected ? $"{stream.WindowsCommitted}/{expected}" : $"{stream.WindowsCommitted} (events)";
-            h.Append(CultureInfo.InvariantCulture, $"<td style=\"padding:2px 6px;\">{E(windows)}{(stream.Supplements > 0 ? $" +{stream.Supplements} suppl." : string.Empty)}</td><td style=\"padding:2px 6px;\">{stream.Records:N0}</td><td style=\"padding:2px 6px;white-space:nowrap;\">{(stream.LastCommit is { } at ? E(at.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)) : "never")}</td></tr>");
+            h.Append(CultureInfo.InvariantCulture, $"<td style=\"padding:2px 6px;{WrapText}\">{E(windows)}{(stream.Supplements > 0 ? $" +{stream.Supplements} suppl." : string.Empty)}</td><td style=\"padding:2px 6px;{WrapText}\">{stream.Records:N0}</td><td style=\"padding:2px 6px;{WrapText}\">{(stream.LastCommit is { } at ? E(at.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture)) : "never")}</td></tr>");
         }
 
         return h.Append("</table>").ToString();
@@ -148,21 +154,25 @@ public static class HtmlReport
         "<p style=\"margin:8px 0 0 0;font-size:11px;color:#495057;\">" + string.Join(" &nbsp; ", new[] { "committed", "late", "missing", "error", "pending", "none" }.Select(state =>
             $"<span style=\"display:inline-block;width:10px;height:10px;background:{Colours[state].Background};border:1px solid #ced4da;\"></span> {state}")) + "</p>";
 
-    private static string Table(string[] headers, IEnumerable<string[]> rows)
+    /// <summary>A column of a data table: its share of the width, and whether it holds identifiers (which may break anywhere).</summary>
+    private sealed record Column(string Header, int Percent, bool Identifier = false);
+
+    /// <summary>A full-width table with fixed column shares, so no cell's content can widen it.</summary>
+    private static string Table(Column[] columns, IEnumerable<string[]> rows)
     {
-        var h = new StringBuilder("<table role=\"presentation\" width=\"100%\" cellpadding=\"6\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:12px;\"><tr>");
-        foreach (var header in headers)
+        var h = new StringBuilder("<table role=\"presentation\" width=\"100%\" cellpadding=\"6\" cellspacing=\"0\" style=\"width:100%;table-layout:fixed;border-collapse:collapse;font-size:12px;\"><tr>");
+        foreach (var column in columns)
         {
-            h.Append("<th align=\"left\" style=\"background:#f1f3f5;border-bottom:1px solid #dee2e6;color:#495057;").Append(Font).Append("\">").Append(E(header)).Append("</th>");
+            h.Append(CultureInfo.InvariantCulture, $"<th align=\"left\" width=\"{column.Percent}%\" style=\"width:{column.Percent}%;background:#f1f3f5;border-bottom:1px solid #dee2e6;color:#495057;{WrapText}{Font}\">").Append(E(column.Header)).Append("</th>");
         }
 
         h.Append("</tr>");
         foreach (var row in rows)
         {
             h.Append("<tr>");
-            foreach (var cell in row)
+            for (var i = 0; i < row.Length; i++)
             {
-                h.Append("<td valign=\"top\" style=\"border-bottom:1px solid #f1f3f5;color:#212529;").Append(Font).Append("\">").Append(cell).Append("</td>");
+                h.Append("<td valign=\"top\" style=\"border-bottom:1px solid #f1f3f5;color:#212529;").Append(columns[i].Identifier ? WrapIdentifier : WrapText).Append(Font).Append("\">").Append(row[i]).Append("</td>");
             }
 
             h.Append("</tr>");
@@ -176,7 +186,7 @@ public static class HtmlReport
 
     private static string Section(string title) => $"<h2 style=\"margin:0 0 8px 0;font-size:16px;color:#212529;{Font}\">{title}</h2>";
 
-    private static string P(string text) => $"<p style=\"margin:4px 0;font-size:12px;color:#495057;\">{text}</p>";
+    private static string P(string text) => $"<p style=\"margin:4px 0;font-size:12px;color:#495057;{WrapText}\">{text}</p>";
 
     private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 

@@ -13,7 +13,8 @@ public static class SummaryServiceCollectionExtensions
 {
     public static IServiceCollection AddDailySummary(this IServiceCollection services)
     {
-        services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName);
+        services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SummaryOptions>, SummaryOptionsValidator>();
         services.AddSingleton(CollectorCatalog.Default);
         services.AddSingleton(sp => new DailySummaryBuilder(
             sp.GetRequiredService<EvidenceReader>(),

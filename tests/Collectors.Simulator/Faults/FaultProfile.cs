@@ -8,7 +8,7 @@ public sealed record FaultProfile
 {
     public static FaultProfile None { get; } = new();
 
-    /// <summary>A realistic bad day: ≥ 5% 429s, ≥ 1% 5xx, some resets, slow and truncated responses, and ingestion lag.</summary>
+    /// <summary>A realistic bad day: ≥ 5% 429s, ≥ 1% 5xx, some resets, slow and truncated responses, ingestion lag, and 1% of Activity Log events published hours late.</summary>
     public static FaultProfile Rough { get; } = new()
     {
         ThrottleRate = 0.06,
@@ -17,6 +17,7 @@ public sealed record FaultProfile
         SlowRate = 0.01,
         TruncateRate = 0.01,
         IngestionLagMax = TimeSpan.FromMinutes(12),
+        LateArrivalRate = 0.01,
         RetryAfter = TimeSpan.FromSeconds(1),
         SlowDelay = TimeSpan.FromMilliseconds(300),
     };
@@ -43,6 +44,12 @@ public sealed record FaultProfile
 
     /// <summary>An event becomes visible up to this long after its eventTimestamp (uniformly drawn per event).</summary>
     public TimeSpan IngestionLagMax { get; init; }
+
+    /// <summary>Share of Activity Log events published late: past the usual lag, 40–100% of <see cref="LateArrivalMax"/> after they happened.</summary>
+    public double LateArrivalRate { get; init; }
+
+    /// <summary>How late a late-published Activity Log event may appear (Microsoft documents 3–20 minutes as usual, not as a bound).</summary>
+    public TimeSpan LateArrivalMax { get; init; } = TimeSpan.FromHours(2);
 
     public static FaultProfile Parse(string name) => name.ToLowerInvariant() switch
     {

@@ -14,7 +14,11 @@ public sealed record ActivityEvent(
     string ResourceProvider,
     string CorrelationId,
     Principal Caller,
-    byte[] Json);
+    byte[] Json)
+{
+    /// <summary>Whether the event is published later than <paramref name="lag"/> after it happened (the ground truth of late arrivals).</summary>
+    public bool PublishedLaterThan(TimeSpan lag) => VisibleAt - Timestamp > lag;
+}
 
 /// <summary>A violation planted at a known time, and the checks that must report it.</summary>
 public sealed record PlantedViolation(string Id, string SubscriptionId, string EventDataId, DateTimeOffset At, IReadOnlyList<string> ExpectedChecks, string Description);

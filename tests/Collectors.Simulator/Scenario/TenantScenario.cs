@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace Collectors.Simulator.Scenario;
@@ -23,6 +25,11 @@ public sealed record ScenarioOptions
 
     /// <summary>An event becomes visible up to this long after it happened.</summary>
     public TimeSpan IngestionLagMax { get; init; }
+
+    /// <summary>Share of events published late, 40–100% of <see cref="LateArrivalMax"/> after they happened (chosen by event id, so the rest of the data is the same with or without).</summary>
+    public double LateArrivalRate { get; init; }
+
+    public TimeSpan LateArrivalMax { get; init; } = TimeSpan.FromHours(2);
 
     /// <summary>The evidence storage account's name, the target of the self-protection violations.</summary>
     public string EvidenceAccountName { get; init; } = "stevidencesim";
@@ -174,6 +181,11 @@ public sealed class TenantScenario
         foreach (var (id, when, status) in new[] { (startedId, at, "Started"), (finishedId, finishedAt, failed ? "Failed" : "Succeeded") })
         {
             var visible = when + TimeSpan.FromSeconds(20) + TimeSpan.FromTicks(lagMax == 0 ? 0 : (long)(rng.NextDouble() * lagMax));
+            if (Options.LateArrivalRate > 0 && Fraction(id, 0) < Options.LateArrivalRate)
+            {
+                visible = when + TimeSpan.FromTicks((long)((0.4 + (0.6 * Fraction(id, 8))) * Options.LateArrivalMax.Ticks));
+            }
+
             var json = Render(subscriptionId, id, when, visible, category, operation, status, resource, correlationId, principal, rng);
             events.Add(new ActivityEvent(subscriptionId, id, when, visible, category, operation, status, resource.Id, resource.Group, resource.Provider, correlationId, principal, json));
         }
@@ -266,6 +278,10 @@ public sealed class TenantScenario
 
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>A fraction in [0, 1) from the event id's hash: drawn without touching the generator's random sequence.</summary>
+    private static double Fraction(string id, int offset) =>
+        BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(id)), offset) / (ulong.MaxValue + 1.0);
 
     public static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 

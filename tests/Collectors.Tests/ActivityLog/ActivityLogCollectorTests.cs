@@ -14,7 +14,7 @@ public sealed class ActivityLogCollectorTests
 {
     private static readonly DateTimeOffset Day = ActivityLogHarness.DayBeforeYesterday;
 
-    private static ActivityLogCollector Collector(ActivityLogHarness harness, TimeProvider clock, ActivityLogOptions options)
+    internal static ActivityLogCollector Collector(ActivityLogHarness harness, TimeProvider clock, ActivityLogOptions options)
     {
         var azure = new AzureOptions
         {
@@ -25,7 +25,9 @@ public sealed class ActivityLogCollectorTests
             Retry = new HttpRetryOptions { DelaySeconds = 0.05, MaxDelaySeconds = 1 },
         };
         var arm = new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance);
-        return new ActivityLogCollector(new ActivityLogClient(arm), harness.Store.NewWriter(clock), Microsoft.Extensions.Options.Options.Create(options), clock, NullLogger<ActivityLogCollector>.Instance);
+        var writer = harness.Store.NewWriter(clock);
+        var sweep = new LateArrivalSweep(writer, new EvidenceReader(harness.Store.Evidence), new SweepLedger(harness.Store.State), clock, NullLogger<LateArrivalSweep>.Instance);
+        return new ActivityLogCollector(new ActivityLogClient(arm), writer, sweep, Microsoft.Extensions.Options.Options.Create(options), clock, NullLogger<ActivityLogCollector>.Instance);
     }
 
     private static async Task<List<string>> StoredIdsAsync(ActivityLogHarness harness, string subscription)

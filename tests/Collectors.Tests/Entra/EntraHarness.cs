@@ -56,13 +56,13 @@ internal sealed class EntraHarness : IAsyncDisposable
         // At a 100 ms window, scheduling jitter is a larger share than at 10 s: give the scaled pacer 20% in hand.
         pacer ??= new ReportingPacer(5, ScaledWindow * 1.2, TimeProvider.System);
         var client = new GraphReportingClient(azure, new SimulatorCredential(), pacer, NullLogger<GraphReportingClient>.Instance);
+        var writer = Store.NewWriter(Clock);
         return new AuditLogCollector(
             signIns ? EntraSignInsCollector.Sources(options) : [EntraDirectoryAuditsCollector.Source],
             options,
             client,
-            Store.NewWriter(Clock),
-            new EvidenceReader(Store.Evidence),
-            new SweepLedger(Store.State),
+            writer,
+            new LateArrivalSweep(writer, new EvidenceReader(Store.Evidence), new SweepLedger(Store.State), Clock, NullLogger<LateArrivalSweep>.Instance),
             new SimulatorCredential(),
             new Uri("https://graph.microsoft.com/"),
             Clock,

@@ -56,6 +56,11 @@ internal static class IngestEventCommand
                 await output.WriteLineAsync($"Done: {result.Accepted} event(s) committed, {result.Duplicates} already committed, {result.Rejected} refused.").ConfigureAwait(false);
                 return result.RejectionRecord is null ? CollectorsCli.Ok : CollectorsCli.Problem;
             }
+            catch (Exception ex) when (Unreachable.Matches(ex))
+            {
+                await error.WriteLineAsync($"error: {Unreachable.Describe(ex, "the evidence store", Unreachable.CheckSettings)} Nothing was stored; run the command again.").ConfigureAwait(false);
+                return CollectorsCli.UsageError;
+            }
             catch (Azure.RequestFailedException ex)
             {
                 await error.WriteLineAsync($"error: the evidence store failed ({ex.Status} {ex.ErrorCode}): {ex.Message.Split('\n')[0]} Nothing is lost: run the command again; events already stored are not stored twice.").ConfigureAwait(false);

@@ -64,45 +64,32 @@ internal static class RunCommand
         var command = new Command(id, description) { from, to, sweep, verbose };
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            var fromText = parse.GetValue(from);
-            var toText = parse.GetValue(to);
-            var sweepText = parse.GetValue(sweep);
-            if ((fromText is null) != (toText is null))
-            {
-                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
-            }
-
-            DateOnly? sweepDay = null;
-            if (sweepText is not null)
-            {
-                sweepDay = DateOnly.TryParseExact(sweepText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
-                    ? d
-                    : throw new CliUsageException($"--sweep '{sweepText}' is not a day; use yyyy-MM-dd.");
-            }
+            var range = Range(parse.GetValue(from), parse.GetValue(to));
+            var sweepDay = SweepDay(parse.GetValue(sweep), range);
 
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
             var collector = resolve(host.Services);
             CollectionRun run;
             if (sweepDay is { } day)
             {
-                var tenant = await collector.TenantIdAsync(cancellationToken).ConfigureAwait(false);
-                var results = new List<CommitResult>();
-                foreach (var source in collector.Sources)
+                await output.WriteLineAsync($"Sweeping {id} for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
+                try
                 {
-                    results.AddRange(await collector.SweepAsync(source, source.StreamFor(tenant), day, cancellationToken).ConfigureAwait(false));
+                    run = await collector.SweepDayAsync(day, cancellationToken).ConfigureAwait(false);
                 }
-
-                run = new CollectionRun(results);
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
             }
-            else if (fromText is null)
+            else if (range is not { } r)
             {
                 await output.WriteLineAsync($"Running {id} as its timer would…").ConfigureAwait(false);
                 run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var start = CliConfiguration.ParseInstant(fromText, "--from");
-                var end = CliConfiguration.ParseInstant(toText!, "--to");
+                var (start, end) = r;
                 int windows;
                 try
                 {
@@ -131,28 +118,21 @@ internal static class RunCommand
         var command = new Command("dr-jobs", "Collect Site Recovery test failovers and Azure Backup restores of each vault in Collectors__DrJobs__Vaults into write-once evidence (A1.2, A1.3).") { from, to, verbose };
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            var fromText = parse.GetValue(from);
-            var toText = parse.GetValue(to);
-            if ((fromText is null) != (toText is null))
-            {
-                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
-            }
-
+            var range = Range(parse.GetValue(from), parse.GetValue(to));
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
             var collector = host.Services.GetRequiredService<Collectors.DrJobs.DrJobsCollector>();
             CollectionRun run;
             try
             {
                 var vaults = collector.Vaults();
-                if (fromText is null)
+                if (range is not { } r)
                 {
                     await output.WriteLineAsync("Running the DR jobs collector as its timer would…").ConfigureAwait(false);
                     run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    var start = CliConfiguration.ParseInstant(fromText, "--from");
-                    var end = CliConfiguration.ParseInstant(toText!, "--to");
+                    var (start, end) = r;
                     var perVault = collector.PlanBackfill(start, end).Count;
                     await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                         $"Backfilling the DR jobs of {vaults.Count} vault(s), {perVault} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
@@ -174,27 +154,35 @@ internal static class RunCommand
     {
         var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
         var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
+        var sweep = new Option<string?>("--sweep") { Description = "Run the late-arrival sweep for this UTC day (yyyy-MM-dd): supplements for events published after their window was collected." };
         var subscriptions = new Option<string[]>("--subscription") { Description = "A subscription id; repeat for several. Default: Collectors__ActivityLog__Subscriptions, else every readable subscription.", AllowMultipleArgumentsPerToken = false };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
-        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, subscriptions, verbose };
+        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, sweep, subscriptions, verbose };
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            var fromText = parse.GetValue(from);
-            var toText = parse.GetValue(to);
-            if ((fromText is null) != (toText is null))
-            {
-                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
-            }
-
+            var range = Range(parse.GetValue(from), parse.GetValue(to));
+            var sweepDay = SweepDay(parse.GetValue(sweep), range);
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
             var collector = host.Services.GetRequiredService<ActivityLogCollector>();
             var only = parse.GetValue(subscriptions) ?? [];
             CollectionRun run;
-            if (fromText is null)
+            if (sweepDay is { } day)
+            {
+                await output.WriteLineAsync($"Sweeping the Activity Log for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
+                try
+                {
+                    run = await collector.SweepDayAsync(day, only, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+            }
+            else if (range is not { } r)
             {
                 if (only.Length > 0)
                 {
-                    throw new CliUsageException("--subscription applies to a backfill (--from/--to); a scheduled run collects the configured subscriptions.");
+                    throw new CliUsageException("--subscription applies to a backfill (--from/--to) or a sweep (--sweep); a scheduled run collects the configured subscriptions.");
                 }
 
                 await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
@@ -202,8 +190,7 @@ internal static class RunCommand
             }
             else
             {
-                var start = CliConfiguration.ParseInstant(fromText, "--from");
-                var end = CliConfiguration.ParseInstant(toText!, "--to");
+                var (start, end) = r;
                 int perStream;
                 try
                 {
@@ -243,6 +230,28 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>A backfill range, parsed and checked before anything is started; null for a scheduled run.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To)? Range(string? from, string? to)
+    {
+        if ((from is null) != (to is null))
+        {
+            throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+        }
+
+        return from is null ? null : (CliConfiguration.ParseInstant(from, "--from"), CliConfiguration.ParseInstant(to!, "--to"));
+    }
+
+    /// <summary>The day to sweep, if one was given; a sweep and a backfill are different runs.</summary>
+    private static DateOnly? SweepDay(string? sweep, (DateTimeOffset From, DateTimeOffset To)? range)
+    {
+        if (sweep is not null && range is not null)
+        {
+            throw new CliUsageException("Give --sweep <day> or --from/--to, not both: a sweep re-reads committed windows, a backfill commits new ones.");
+        }
+
+        return sweep is null ? null : CliConfiguration.ParseDay(sweep, "--sweep");
+    }
+
     /// <summary>Exit 2 for usage and configuration errors, 1 when the source refused in a way the user must fix.</summary>
     private static async Task<int> Guarded(TextWriter error, Func<Task<int>> body)
     {
@@ -259,6 +268,11 @@ internal static class RunCommand
         {
             await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return CollectorsCli.Problem;
+        }
+        catch (Exception ex) when (Unreachable.Matches(ex))
+        {
+            await error.WriteLineAsync($"error: {Unreachable.Describe(ex, "a service", Unreachable.CheckSettings)}").ConfigureAwait(false);
+            return CollectorsCli.UsageError;
         }
     }
 }

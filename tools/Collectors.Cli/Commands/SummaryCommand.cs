@@ -20,17 +20,7 @@ internal static class SummaryCommand
         {
             try
             {
-                var text = parse.GetValue(date)!;
-                if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-                {
-                    throw new CliUsageException($"--date '{text}' is not a day; use yyyy-MM-dd.");
-                }
-
-                if (day >= DateOnly.FromDateTime(DateTime.UtcNow))
-                {
-                    throw new CliUsageException($"--date {text} has not ended yet (UTC); summarise a past day.");
-                }
-
+                var day = CliConfiguration.ParseDay(parse.GetValue(date)!, "--date");
                 using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), verbose: false, error, cancellationToken).ConfigureAwait(false);
                 var run = await host.Services.GetRequiredService<DailySummaryService>().RunAsync(day, parse.GetValue(send), cancellationToken).ConfigureAwait(false);
                 var s = run.Summary;
@@ -61,6 +51,11 @@ internal static class SummaryCommand
             catch (Exception ex) when (ex is CliUsageException or EvidenceStoreConfigurationException or InvalidOperationException)
             {
                 await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CollectorsCli.UsageError;
+            }
+            catch (Exception ex) when (Unreachable.Matches(ex))
+            {
+                await error.WriteLineAsync($"error: {Unreachable.Describe(ex, "the evidence store", Unreachable.CheckSettings)}").ConfigureAwait(false);
                 return CollectorsCli.UsageError;
             }
         });

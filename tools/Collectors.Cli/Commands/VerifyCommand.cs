@@ -104,6 +104,11 @@ internal static class VerifyCommand
                 {
                     report = await verifier.VerifyAsync(request, progress: null, cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (Unreachable.Matches(ex))
+                {
+                    throw new CliUsageException(Unreachable.Describe(ex, $"the evidence store through {connection.How}",
+                        "Check the account URL (--account-url, Evidence__BlobServiceUri) or the connection string's BlobEndpoint, that the store is running (Azurite: eng/azurite.sh), the network, and any TLS-inspecting proxy (Azure__AdditionalTrustedCertificate)."));
+                }
                 catch (Azure.RequestFailedException ex)
                 {
                     throw new CliUsageException(ex.Status switch

@@ -2,9 +2,8 @@ using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Collectors.Evidence;
 
-namespace Collectors.Graph;
+namespace Collectors.Evidence;
 
 /// <summary>
 /// Which days a stream's late-arrival sweep has covered: one small mutable blob per stream in the state
