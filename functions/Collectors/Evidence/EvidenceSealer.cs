@@ -29,6 +29,25 @@ public sealed class EvidenceSealer(EvidenceStore store, IEvidenceSigner signer)
         return SignedJson.Seal(unsigned, signature);
     }
 
+    /// <summary>
+    /// Signs a small JSON record and creates it write-once in the evidence container (legal hold where the
+    /// container enforces WORM). Returns false when a record of that name was there already (it stands).
+    /// </summary>
+    public async Task<bool> CreateSignedAsync<T>(string name, T record, CancellationToken cancellationToken)
+    {
+        var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var bytes = await SealAsync(record, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.Connection.Evidence.GetBlobClient(name).UploadAsync(new BinaryData(bytes), store.CreateOnce(readiness, "application/json"), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Publishes the current key once per process (write-once: a key already there stands).</summary>
     public async Task<SigningKey> PublishOnceAsync(CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ public sealed partial class DailySummaryService(
 {
     public static readonly EvidenceStream Stream = new(DailySummaryBuilder.SummariesCollector, "daily");
 
-    private readonly SummaryMailer _mail = new(reader.Container, state, graph, options, time, logger);
+    private readonly SummaryMailer _mail = new(reader.Container, writer.Sealer, state, graph, options, time, logger);
 
     /// <summary>
     /// The timer's run: summarises and sends every day up to yesterday that has no summary yet, oldest

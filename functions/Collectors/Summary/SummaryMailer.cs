@@ -20,7 +20,7 @@ namespace Collectors.Summary;
 /// Every failure, including a send interrupted past <see cref="SummaryOptions.SendTimeoutMinutes"/>, is
 /// recorded write-once beside the summary, where the next day's summary finds it.
 /// </summary>
-internal sealed partial class SummaryMailer(BlobContainerClient evidence, BlobContainerClient state, Func<GraphServiceClient> graph, SummaryOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class SummaryMailer(BlobContainerClient evidence, EvidenceSealer sealer, BlobContainerClient state, Func<GraphServiceClient> graph, SummaryOptions options, TimeProvider time, ILogger logger)
 {
     private const string Sending = "sending";
     private const string Sent = "sent";
@@ -131,7 +131,7 @@ internal sealed partial class SummaryMailer(BlobContainerClient evidence, BlobCo
 
         await CreateOnceAsync(
             $"{Folder(summary.Date)}/{summary.Date}.mail-sent.json",
-            BinaryData.FromObjectAsJson(new { date = summary.Date, sentAt = time.GetUtcNow(), sender = options.Sender, recipients = options.Recipients, subject = summary.Subject }, EvidenceJson.Options),
+            new MailSentRecord(summary.Date, time.GetUtcNow(), options.Sender!, options.Recipients, summary.Subject, summary.Anchor?.Digest),
             cancellationToken).ConfigureAwait(false);
         await SetStateAsync(claim.Blob, claim.ETag, Sent, cancellationToken).ConfigureAwait(false);
         LogSent(logger, summary.Date, options.Recipients.Count);
@@ -169,20 +169,11 @@ internal sealed partial class SummaryMailer(BlobContainerClient evidence, BlobCo
     private Task RecordFailureAsync(string date, DateTimeOffset claimedAt, string reason, CancellationToken cancellationToken) =>
         CreateOnceAsync(
             string.Create(CultureInfo.InvariantCulture, $"{Folder(date)}/{date}.mail-error.{claimedAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}.json"),
-            BinaryData.FromObjectAsJson(new { date, failedAt = time.GetUtcNow(), reason }, EvidenceJson.Options),
+            new MailErrorRecord(date, time.GetUtcNow(), reason),
             cancellationToken);
 
-    private async Task CreateOnceAsync(string name, BinaryData content, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await evidence.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            // Written by a racing run: write-once, so what is there stands.
-        }
-    }
+    /// <summary>Signed and write-once: a record a racing run wrote first stands.</summary>
+    private Task CreateOnceAsync<T>(string name, T record, CancellationToken cancellationToken) => sealer.CreateSignedAsync(name, record, cancellationToken);
 
     /// <summary>Moves the claim on if nobody else has since; a lost race leaves the other run's state.</summary>
     private async Task SetStateAsync(BlobClient blob, ETag expected, string state, CancellationToken cancellationToken)
@@ -240,3 +231,9 @@ internal sealed partial class SummaryMailer(BlobContainerClient evidence, BlobCo
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mail claim {Claim} was changed by another run; left as that run set it instead of {State}")]
     private static partial void LogClaimMoved(ILogger logger, string claim, string state);
 }
+
+/// <summary>The record that a day's summary was handed to Graph for sending (written once, signed), with the anchor digest the mail carried.</summary>
+internal sealed record MailSentRecord(string Date, DateTimeOffset SentAt, string Sender, IReadOnlyList<string> Recipients, string Subject, string? Anchor);
+
+/// <summary>The record that sending a day's summary failed or was interrupted (written once, signed), reported the next day.</summary>
+internal sealed record MailErrorRecord(string Date, DateTimeOffset FailedAt, string Reason);
