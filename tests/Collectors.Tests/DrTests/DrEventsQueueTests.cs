@@ -27,7 +27,7 @@ public sealed class DrEventsQueueTests
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < 240; i++)
         {
-            var data = DrTestsHarness.Data($"drill-{i}", $"workload-{i % 7}", now.AddHours(-i - 1).AddSeconds(-i), result: i % 5 == 0 ? "failed" : "passed", rto: i % 90);
+            var data = DrTestsHarness.Data($"drill-{i}", $"workload-{i % 7}", now.AddMinutes((-5 * i) - 1).AddSeconds(-i), result: i % 5 == 0 ? "failed" : "passed", rto: i % 90);
             var e = i % 2 == 0 ? DrTestsHarness.EventGrid($"evt-{i}", data) : DrTestsHarness.CloudEvent($"evt-{i}", data);
             valid.Add(e);
             var text = e.ToJsonString();
