@@ -1,5 +1,7 @@
+using Azure.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Collectors.Events;
@@ -17,6 +19,13 @@ public static class EventsServiceCollectionExtensions
         services.AddOptions<EventsOptions>().BindConfiguration(EventsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EventsOptions>, EventsOptionsValidator>();
         services.AddSingleton<EventIngestionHandler>();
+
+        // Resolved only by the queue-triggered functions: the CLI has no AzureWebJobsStorage and never asks for it.
+        services.AddSingleton(sp => new QueuedEventProcessor(
+            sp.GetRequiredService<EventIngestionHandler>(),
+            EventQueueConnection.Create(sp.GetRequiredService<IConfiguration>(), () => sp.GetRequiredService<TokenCredential>()),
+            sp.GetRequiredService<IOptions<EventsOptions>>(),
+            sp.GetRequiredService<ILogger<QueuedEventProcessor>>()));
         return services;
     }
 }

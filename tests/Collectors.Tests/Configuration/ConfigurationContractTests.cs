@@ -160,6 +160,7 @@ public sealed class CompositionTests
         {
             ["Evidence:ConnectionString"] = Collectors.Tests.Infrastructure.Azurite.ConnectionString,
             ["Azure:Credential"] = "AzureCli",
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         });
         builder.AddCollectors();
         using var host = builder.Build();
@@ -172,6 +173,7 @@ public sealed class CompositionTests
             typeof(Collectors.EntraDirectoryAudits.EntraDirectoryAuditsCollector),
             typeof(Collectors.Defender.DefenderCollector),
             typeof(Collectors.Events.EventIngestionHandler),
+            typeof(Collectors.Events.QueuedEventProcessor),
             typeof(Collectors.Summary.DailySummaryService),
             typeof(TimeProvider),
         })
