@@ -25,6 +25,7 @@ public static class EventsServiceCollectionExtensions
             sp.GetRequiredService<EventIngestionHandler>(),
             EventQueueConnection.Create(sp.GetRequiredService<IConfiguration>(), () => sp.GetRequiredService<TokenCredential>()),
             sp.GetRequiredService<IOptions<EventsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<QueuedEventProcessor>>()));
         return services;
     }

@@ -23,7 +23,7 @@ public sealed record EventRequeue(string MessageId, int Count, TimeSpan Delay, D
 /// fails the delivery like any other failure. Everything else is the handler's: bad input becomes a
 /// rejection record, a storage failure throws.
 /// </summary>
-public sealed partial class QueuedEventProcessor(EventIngestionHandler handler, QueueServiceClient queues, IOptions<EventsOptions> options, ILogger<QueuedEventProcessor> logger)
+public sealed partial class QueuedEventProcessor(EventIngestionHandler handler, QueueServiceClient queues, IOptions<EventsOptions> options, TimeProvider time, ILogger<QueuedEventProcessor> logger)
 {
     /// <summary>
     /// The first line of a re-enqueued message: <c>#collectors-requeue count=N</c>, then the original text unchanged.
@@ -40,15 +40,15 @@ public sealed partial class QueuedEventProcessor(EventIngestionHandler handler, 
     {
         var (count, body) = Unwrap(message);
         var limits = options.Value;
-        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        patience.CancelAfter(TimeSpan.FromSeconds(limits.MessageTimeoutSeconds));
+        using var timer = new CancellationTokenSource(TimeSpan.FromSeconds(limits.MessageTimeoutSeconds), time);
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             var result = await handler.HandleAsync(EventOrigin.Queue(queueName), BinaryData.FromString(body), patience.Token).ConfigureAwait(false);
             LogHandled(logger, queueName, result.Accepted, result.Duplicates, result.Rejected, result.RejectionRecord);
             return new QueuedEventResult(result, null);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is TimeoutException || (ex is OperationCanceledException && patience.IsCancellationRequested)))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is TimeoutException || (ex is OperationCanceledException && timer.IsCancellationRequested)))
         {
             var cause = ex is TimeoutException
                 ? ex.Message

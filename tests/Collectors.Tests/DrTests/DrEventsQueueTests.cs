@@ -21,7 +21,7 @@ public sealed class DrEventsQueueTests
         using var azurite = AzuriteProcess.StartQueueService();
         await using var store = TestStore.Create();
         var queues = new QueueServiceClient(azurite.ConnectionString);
-        var processor = new QueuedEventProcessor(DrTestsHarness.Handler(store), queues, Options.Create(new EventsOptions()), NullLogger<QueuedEventProcessor>.Instance);
+        var processor = new QueuedEventProcessor(DrTestsHarness.Handler(store), queues, Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
         var queue = queues.GetQueueClient("dr-events");
         await queue.CreateIfNotExistsAsync();
 

@@ -87,7 +87,7 @@ public sealed class QueuedEventProcessorTests
 
         // The writer's clock runs 200 times fast, so the lock's three-minute wait limit passes in about a second.
         var handler = new EventIngestionHandler([new PolicyStateEventRoute()], store.NewWriter(new SpedUpClock(200)), new EvidenceReader(store.Evidence), Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
-        var processor = new QueuedEventProcessor(handler, Queues, Options.Create(new EventsOptions { MessageTimeoutSeconds = 120 }), NullLogger<QueuedEventProcessor>.Instance);
+        var processor = new QueuedEventProcessor(handler, Queues, Options.Create(new EventsOptions { MessageTimeoutSeconds = 120 }), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
         var text = EventsHarness.PolicyEvent("lock-limit", Subscription, DateTimeOffset.UtcNow).ToJsonString();
         await queue.SendMessageAsync(text);
         await using var otherWriter = await HoldStreamLockAsync(store);
@@ -184,7 +184,7 @@ public sealed class QueuedEventProcessorTests
     }
 
     private static QueuedEventProcessor Processor(TestStore store, EventsOptions options) =>
-        new(EventsHarness.Handler(store), Queues, Options.Create(options), NullLogger<QueuedEventProcessor>.Instance);
+        new(EventsHarness.Handler(store), Queues, Options.Create(options), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
 
     private static async Task<QueueClient> NewQueueAsync()
     {
