@@ -72,6 +72,9 @@ TAIL=3 run run defender-findings
 curl -s --cacert "$out/simulator.pem" -H "Authorization: Bearer demo" -X POST "https://127.0.0.1:$port/_simulator/defender?generation=2" >/dev/null
 echo "(the simulated tenant moves on: new high-severity findings, a secure-score drop)"
 step "Collecting: Azure Policy state-change events (Event Grid → queue → handler)"
+# The demo stores events of past days (Microsoft's published 2021 example, drills of the simulated days),
+# as one would re-ingest them after an outage: with the age limit raised (docs/events.md).
+export Collectors__Events__MaxEventAgeHours=87600
 TAIL=2 run ingest-event --file "$root/tests/fixtures/microsoft/eventgrid_egevent_policyinsights_policystatechanged.json"
 if [ -f "$root/eng/demo-extra.sh" ]; then source "$root/eng/demo-extra.sh"; fi
 

@@ -70,8 +70,8 @@ public sealed class DrTestEventRoute(TimeProvider time, IOptions<DrTestsOptions>
         }
 
         return problems.Count > 0 || drill is null
-            ? EventPlacement.Reject($"{envelope.Type} event {envelope.Id} is not a valid DR test report: {string.Join("; ", problems)} (see schemas/collectors.drtest.v1.schema.json)")
-            : EventPlacement.Accept(Scope, drill.EndedAt, $"DR drill {drill.DrillId} of workload {drill.Workload} ({drill.Scenario}, {drill.Result}).");
+            ? EventPlacement.Reject($"{envelope.ShownType} event {envelope.ShownId} is not a valid DR test report: {string.Join("; ", problems)} (see schemas/collectors.drtest.v1.schema.json)")
+            : EventPlacement.Accept(Scope, drill.EndedAt, $"DR drill {UntrustedText.Shown(drill.DrillId)} of workload {UntrustedText.Shown(drill.Workload)} ({drill.Scenario}, {drill.Result}).");
     }
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

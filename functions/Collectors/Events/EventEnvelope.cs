@@ -39,7 +39,7 @@ public sealed record EventEnvelope(
         {
             if (version.ValueKind != JsonValueKind.String || version.GetString() != "1.0")
             {
-                return (null, $"event {index} has specversion {version.GetRawText()}; only CloudEvents 1.0 is accepted");
+                return (null, $"event {index} has specversion {UntrustedText.Shown(version.GetRawText(), 40)}; only CloudEvents 1.0 is accepted");
             }
 
             var missing = new[] { "id", "source", "type" }.Where(p => String(element, p) is not { Length: > 0 }).ToList();
@@ -51,7 +51,7 @@ public sealed record EventEnvelope(
             var time = element.TryGetProperty("time", out var t) ? ParseTime(t) : (DateTimeOffset?)null;
             if (element.TryGetProperty("time", out var present) && time is null)
             {
-                return (null, $"CloudEvents event {index} has a time that is not an RFC 3339 timestamp: {present.GetRawText()}");
+                return (null, $"CloudEvents event {index} has a time that is not an RFC 3339 timestamp: {UntrustedText.Shown(present.GetRawText(), 60)}");
             }
 
             JsonElement? data = element.TryGetProperty("data", out var d) ? d.Clone() : DecodeDataBase64(element);
@@ -80,13 +80,50 @@ public sealed record EventEnvelope(
             var time = ParseTime(element.GetProperty("eventTime"));
             if (time is null)
             {
-                return (null, $"Event Grid event {index} has an eventTime that is not a timestamp: {element.GetProperty("eventTime").GetRawText()}");
+                return (null, $"Event Grid event {index} has an eventTime that is not a timestamp: {UntrustedText.Shown(element.GetProperty("eventTime").GetRawText(), 60)}");
             }
 
             return (new EventEnvelope(index, EventSchema.EventGrid, String(element, "id")!, String(element, "eventType")!, String(element, "topic"), String(element, "subject"), time, data.Clone(), raw), null);
         }
 
         return (null, $"event {index} is neither a CloudEvents 1.0 event (no specversion) nor an Event Grid event (no eventType)");
+    }
+
+    /// <summary>How deep a message's JSON may nest (the parser's default, 64, is less than some publishers need).</summary>
+    public static readonly JsonDocumentOptions MessageJson = new() { MaxDepth = 128 };
+
+    /// <summary>The id as a reason or a log line may show it (escaped, shortened).</summary>
+    public string ShownId => UntrustedText.Shown(Id, 100);
+
+    /// <summary>The type as a reason or a log line may show it (escaped, shortened).</summary>
+    public string ShownType => UntrustedText.Shown(Type, 100);
+
+    /// <summary>
+    /// Whether <paramref name="other"/> (the same id delivered again) is this event. In the same schema: the
+    /// same JSON value (whitespace, property order and number spelling aside). Across schemas (Event Grid
+    /// and CloudEvents carry the same event differently): the same id, type, source (topic), subject,
+    /// time (as an instant) and data; the attributes only one schema has (dataVersion, specversion, …) are not compared.
+    /// </summary>
+    public bool SameContentAs(EventEnvelope other)
+    {
+        if (Schema == other.Schema)
+        {
+            using var mine = JsonDocument.Parse(Raw, MessageJson);
+            using var theirs = JsonDocument.Parse(other.Raw, MessageJson);
+            return JsonElement.DeepEquals(mine.RootElement, theirs.RootElement);
+        }
+
+        return string.Equals(Id, other.Id, StringComparison.Ordinal)
+            && string.Equals(Type, other.Type, StringComparison.Ordinal)
+            && string.Equals(Source, other.Source, StringComparison.Ordinal)
+            && string.Equals(Subject, other.Subject, StringComparison.Ordinal)
+            && Time == other.Time
+            && (Data, other.Data) switch
+            {
+                (null, null) => true,
+                ({ } a, { } b) => JsonElement.DeepEquals(a, b),
+                _ => false,
+            };
     }
 
     /// <summary>A string property of <see cref="Data"/>, or null.</summary>

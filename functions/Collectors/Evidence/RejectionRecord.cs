@@ -30,7 +30,19 @@ public sealed record RejectionRecord
 }
 
 /// <summary>One refused event of a message: its position, what could be read of it, and why.</summary>
-public sealed record RejectedEvent(int Index, string? Id, string? Type, string Reason);
+public sealed record RejectedEvent(int Index, string? Id, string? Type, string Reason)
+{
+    /// <summary>Set when the event's id was already committed with other content: what is stored, and what came.</summary>
+    public EventConflict? Conflict { get; init; }
+}
+
+/// <summary>
+/// An event id committed before, delivered again with different content. The stored evidence is untouched;
+/// the hashes let an auditor tell the two apart: <see cref="StoredSha256"/> is the manifest's
+/// <c>content.uncompressedSha256</c> (the stored NDJSON: the event's line and a newline), <see cref="ReceivedSha256"/>
+/// the same hash over the event that came now, normalised the same way.
+/// </summary>
+public sealed record EventConflict(string Manifest, string StoredSha256, string StoredContentSha256, string ReceivedSha256);
 
 /// <summary>
 /// The raw message: its text as delivered (<see cref="Text"/>), or, when that is not valid UTF-8, its bytes

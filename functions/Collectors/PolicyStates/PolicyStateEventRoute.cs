@@ -30,27 +30,27 @@ public sealed partial class PolicyStateEventRoute : IEventRoute
     {
         if (envelope.Data is not { ValueKind: System.Text.Json.JsonValueKind.Object } data)
         {
-            return EventPlacement.Reject($"{envelope.Type} event {envelope.Id} has no data object");
+            return EventPlacement.Reject($"{envelope.ShownType} event {envelope.ShownId} has no data object");
         }
 
         if (!data.TryGetProperty("timestamp", out var stamp) || EventEnvelope.ParseTime(stamp) is not { } at)
         {
-            return EventPlacement.Reject($"{envelope.Type} event {envelope.Id} has no readable data.timestamp, which orders policy-state evidence");
+            return EventPlacement.Reject($"{envelope.ShownType} event {envelope.ShownId} has no readable data.timestamp, which orders policy-state evidence");
         }
 
         if (envelope.DataString("policyAssignmentId") is not { Length: > 0 })
         {
-            return EventPlacement.Reject($"{envelope.Type} event {envelope.Id} has no data.policyAssignmentId");
+            return EventPlacement.Reject($"{envelope.ShownType} event {envelope.ShownId} has no data.policyAssignmentId");
         }
 
         if (!envelope.Type.Equals(StateDeleted, StringComparison.OrdinalIgnoreCase) && envelope.DataString("complianceState") is not { Length: > 0 })
         {
-            return EventPlacement.Reject($"{envelope.Type} event {envelope.Id} has no data.complianceState");
+            return EventPlacement.Reject($"{envelope.ShownType} event {envelope.ShownId} has no data.complianceState");
         }
 
         var subscription = SubscriptionOf(envelope);
         return subscription is null
-            ? EventPlacement.Accept(UnknownScope, at, $"The event names no subscription id (data.subscriptionId '{envelope.DataString("subscriptionId")}', topic/source '{envelope.Source}'); stored under {UnknownScope}.")
+            ? EventPlacement.Accept(UnknownScope, at, $"The event names no subscription id (data.subscriptionId '{UntrustedText.Shown(envelope.DataString("subscriptionId"), 100)}', topic/source '{UntrustedText.Shown(envelope.Source, 200)}'); stored under {UnknownScope}.")
             : EventPlacement.Accept($"sub-{subscription}", at);
     }
 

@@ -8,8 +8,9 @@
 // - Storage Queue Data Reader + Storage Queue Data Message Processor: what the queue trigger needs to
 //   read, peek, receive and delete messages and read queue properties for scaling.
 // - Storage Queue Data Message Sender: a message that fails maxDequeueCount times is added to
-//   `<queue>-poison`. The poison queues are created here, so adding a message is all the app needs;
-//   Storage Queue Data Contributor (which can also create and delete queues) is not granted.
+//   `<queue>-poison`, and an event message whose stream is locked by another writer is put back on its
+//   own queue for later (QueuedEventProcessor). The queues are created here, so adding a message is all
+//   the app needs; Storage Queue Data Contributor (which can also create and delete queues) is not granted.
 
 metadata description = 'Functions runtime storage account with identity-only access, Event Grid queues and a dead-letter container.'
 

@@ -44,6 +44,9 @@ public sealed class ConfigurationContractTests
         Assert.AreEqual(CredentialKind.Default, azure.Credential);
         Assert.AreEqual(new Uri("https://management.azure.com/"), azure.ResolveResourceManagerEndpoint());
         Assert.IsTrue(host.Services.GetRequiredService<EvidenceStoreConnection>().IsEmulator);
+        var events = host.Services.GetRequiredService<IOptions<Collectors.Events.EventsOptions>>().Value;
+        Assert.AreEqual(24, events.MaxEventAgeHours);
+        Assert.AreEqual(24, events.MaxFutureHours);
         await host.StopAsync();
     }
 
@@ -132,6 +135,23 @@ public sealed class ConfigurationContractTests
     }
 
     [TestMethod]
+    public async Task EventLimitsOutOfRangeAreStartupErrors()
+    {
+        var message = await StartupFailureAsync(new()
+        {
+            ["Evidence:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["Collectors:Events:MaxEventAgeHours"] = "0",
+            ["Collectors:Events:MaxFutureHours"] = "-1",
+            ["Collectors:Events:RequeueMinDelaySeconds"] = "90",
+            ["Collectors:Events:RequeueMaxDelaySeconds"] = "30",
+        });
+
+        StringAssert.Contains(message, "Collectors__Events__MaxEventAgeHours 0 must be between 1 and 87600");
+        StringAssert.Contains(message, "Collectors__Events__MaxFutureHours -1 must be between 0 and 8760");
+        StringAssert.Contains(message, "Collectors__Events__RequeueMinDelaySeconds 90 and __RequeueMaxDelaySeconds 30");
+    }
+
+    [TestMethod]
     public async Task AMissingTrustedCertificateFileIsAStartupError()
     {
         var message = await StartupFailureAsync(new()
@@ -156,6 +176,7 @@ public sealed class CompositionTests
         {
             ["Evidence:ConnectionString"] = Collectors.Tests.Infrastructure.Azurite.ConnectionString,
             ["Azure:Credential"] = "AzureCli",
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         });
         builder.AddCollectors();
         using var host = builder.Build();
@@ -168,6 +189,7 @@ public sealed class CompositionTests
             typeof(Collectors.EntraDirectoryAudits.EntraDirectoryAuditsCollector),
             typeof(Collectors.Defender.DefenderCollector),
             typeof(Collectors.Events.EventIngestionHandler),
+            typeof(Collectors.Events.QueuedEventProcessor),
             typeof(Collectors.Summary.DailySummaryService),
             typeof(TimeProvider),
         })

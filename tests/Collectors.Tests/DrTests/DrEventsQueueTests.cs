@@ -4,10 +4,12 @@ using Collectors.DrTests;
 using Collectors.Events;
 using Collectors.Evidence;
 using Collectors.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Collectors.Tests.DrTests;
 
-/// <summary>Messages through a real Azurite queue into the handler, received and completed as the queue trigger does.</summary>
+/// <summary>Messages through a real Azurite queue into the processor the dr-tests function calls, received and completed as the queue trigger does.</summary>
 [TestClass]
 public sealed class DrEventsQueueTests
 {
@@ -18,8 +20,9 @@ public sealed class DrEventsQueueTests
     {
         using var azurite = AzuriteProcess.StartQueueService();
         await using var store = TestStore.Create();
-        var handler = DrTestsHarness.Handler(store);
-        var queue = new QueueClient(azurite.ConnectionString, "dr-events");
+        var queues = new QueueServiceClient(azurite.ConnectionString);
+        var processor = new QueuedEventProcessor(DrTestsHarness.Handler(store), queues, Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
+        var queue = queues.GetQueueClient("dr-events");
         await queue.CreateIfNotExistsAsync();
 
         var sent = new List<(string Text, Expected Expected)>();
@@ -27,7 +30,7 @@ public sealed class DrEventsQueueTests
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < 240; i++)
         {
-            var data = DrTestsHarness.Data($"drill-{i}", $"workload-{i % 7}", now.AddHours(-i - 1).AddSeconds(-i), result: i % 5 == 0 ? "failed" : "passed", rto: i % 90);
+            var data = DrTestsHarness.Data($"drill-{i}", $"workload-{i % 7}", now.AddMinutes((-5 * i) - 1).AddSeconds(-i), result: i % 5 == 0 ? "failed" : "passed", rto: i % 90);
             var e = i % 2 == 0 ? DrTestsHarness.EventGrid($"evt-{i}", data) : DrTestsHarness.CloudEvent($"evt-{i}", data);
             valid.Add(e);
             var text = e.ToJsonString();
@@ -68,17 +71,20 @@ public sealed class DrEventsQueueTests
             foreach (var message in messages)
             {
                 var expected = pending[message.MessageText].Dequeue();
-                EventIngestionResult result;
+                QueuedEventResult outcome;
                 var before = expected.Kind == "duplicate" ? (await store.ListAsync()).Count : 0;
                 try
                 {
-                    result = await handler.HandleAsync(EventOrigin.Queue(queue.Name), BinaryData.FromString(message.MessageText), CancellationToken.None);
+                    outcome = await processor.ProcessAsync(queue.Name, message.MessageText, CancellationToken.None);
                 }
                 catch (Exception ex)
                 {
-                    Assert.Fail($"The handler threw for a {expected.Kind} message ({ex.Message}): {message.MessageText[..Math.Min(200, message.MessageText.Length)]}");
+                    Assert.Fail($"The processor threw for a {expected.Kind} message ({ex.Message}): {message.MessageText[..Math.Min(200, message.MessageText.Length)]}");
                     throw;
                 }
+
+                Assert.IsNull(outcome.Requeued, "nothing else writes to the stream: no message is put back");
+                var result = outcome.Handled!;
 
                 switch (expected.Kind)
                 {

@@ -13,7 +13,8 @@ public sealed class DrTestChecksTests
     public async Task PlantedOverdueFailedAndOverTargetDrillsAreFoundAndNoOthers()
     {
         await using var store = TestStore.Create();
-        var handler = DrTestsHarness.Handler(store);
+        // Drills of the last 200 days, stored at once as a backfill would be: the age limit raised to a year.
+        var handler = DrTestsHarness.Handler(store, events: new Collectors.Events.EventsOptions { MaxEventAgeHours = 24 * 365 });
         var today = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero);
         var events = new JsonArray(
             DrTestsHarness.EventGrid("p1", DrTestsHarness.Data("pay-1", "payments", today.AddDays(-10))),

@@ -48,7 +48,9 @@ public sealed class DrTestEventRouteTests
     public async Task TheDocumentedExamplesAreValidAgainstTheSchemaAndStoredRawInTheDrTestsStream()
     {
         await using var store = TestStore.Create();
-        var handler = DrTestsHarness.Handler(store);
+
+        // The examples' drills ended 2026-11-20T14:48Z and 2026-11-21T09:35Z; both are delivered within a day.
+        var handler = DrTestsHarness.Handler(store, new ShiftedClock(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero)));
         var schema = ManifestSchemaTests.Load("collectors.drtest.v1.schema.json");
         foreach (var name in new[] { "dr-test-completed.json", "dr-test-completed.cloudevent.json" })
         {
@@ -88,7 +90,7 @@ public sealed class DrTestEventRouteTests
     {
         await using var store = TestStore.Create();
         var handler = DrTestsHarness.Handler(store);
-        var ended = DateTimeOffset.UtcNow.AddDays(-1);
+        var ended = DateTimeOffset.UtcNow.AddHours(-2);
         var data = DrTestsHarness.Data("d-" + kind, "payments", ended);
         DateTimeOffset? time = null;
         JsonNode payload = data;
@@ -130,7 +132,8 @@ public sealed class DrTestEventRouteTests
         var data = DrTestsHarness.Data("d1", "payments", new DateTimeOffset(2026, 11, 20, 14, 48, 0, TimeSpan.Zero));
         data["endedAt"] = endedAt;
 
-        var result = await DrTestsHarness.Handler(store).HandleAsync(DrTestsHarness.Queue, BinaryData.FromString(DrTestsHarness.EventGrid("e1", data).ToJsonString()), CancellationToken.None);
+        var handler = DrTestsHarness.Handler(store, new ShiftedClock(new DateTimeOffset(2026, 11, 20, 15, 0, 0, TimeSpan.Zero)));
+        var result = await handler.HandleAsync(DrTestsHarness.Queue, BinaryData.FromString(DrTestsHarness.EventGrid("e1", data, time: new DateTimeOffset(2026, 11, 20, 14, 50, 0, TimeSpan.Zero)).ToJsonString()), CancellationToken.None);
 
         Assert.AreEqual(1, result.Accepted, result.Reason);
         StringAssert.StartsWith(result.Events[0].Manifest, "dr-tests/drills/2026/11/20/20261120T144800Z_20261120T144801Z.event-");
@@ -140,7 +143,7 @@ public sealed class DrTestEventRouteTests
     public async Task AFailedDrillNeedNotStateWhatItAchieved()
     {
         await using var store = TestStore.Create();
-        var data = DrTestsHarness.Data("d1", "payments", DateTimeOffset.UtcNow.AddDays(-1), result: "failed");
+        var data = DrTestsHarness.Data("d1", "payments", DateTimeOffset.UtcNow.AddHours(-2), result: "failed");
         data.Remove("achievedRtoMinutes");
         data["achievedRpoMinutes"] = null;
 

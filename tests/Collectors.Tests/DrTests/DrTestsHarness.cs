@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Collectors.DrTests;
 using Collectors.Events;
+using Collectors.Evidence;
 using Collectors.PolicyStates;
 using Collectors.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,10 +14,16 @@ namespace Collectors.Tests.DrTests;
 /// <summary>The event handler as the host composes it (policy-states and dr-tests routes) and DR drill events in both schemas.</summary>
 internal static class DrTestsHarness
 {
-    public static EventIngestionHandler Handler(TestStore store, TimeProvider? time = null)
+    public static EventIngestionHandler Handler(TestStore store, TimeProvider? time = null, EventsOptions? events = null)
     {
         time ??= TimeProvider.System;
-        return new([new PolicyStateEventRoute(), new DrTestEventRoute(time, Options.Create(new DrTestsOptions()))], store.Writer, time, NullLogger<EventIngestionHandler>.Instance);
+        return new(
+            [new PolicyStateEventRoute(), new DrTestEventRoute(time, Options.Create(new DrTestsOptions()))],
+            store.Writer,
+            new EvidenceReader(store.Evidence),
+            Options.Create(events ?? new EventsOptions()),
+            time,
+            NullLogger<EventIngestionHandler>.Instance);
     }
 
     public static EventOrigin Queue { get; } = EventOrigin.Queue("dr-events");

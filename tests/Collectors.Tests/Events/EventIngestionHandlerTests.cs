@@ -18,7 +18,9 @@ public sealed class EventIngestionHandlerTests
     public async Task ThePublishedPolicyStateExampleIsAcceptedAsEventGridCloudEventsAndBase64AndStoredOnce()
     {
         await using var store = TestStore.Create();
-        var handler = EventsHarness.Handler(store);
+
+        // Delivered soon after it happened: the example is of 2021-03-27T18:37:42Z.
+        var handler = EventsHarness.Handler(store, new ShiftedClock(new DateTimeOffset(2021, 3, 27, 19, 0, 0, TimeSpan.Zero)));
 
         var eventGrid = await handler.HandleAsync(EventsHarness.Queue, new BinaryData(EventsHarness.PublishedPolicyEvent), CancellationToken.None);
         var blobs = await store.ListAsync();
@@ -59,8 +61,8 @@ public sealed class EventIngestionHandlerTests
     public async Task EventsOfARealSubscriptionGoToItsStreamInOrderOfDataTimestamp()
     {
         await using var store = TestStore.Create();
-        var handler = EventsHarness.Handler(store);
         var t = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+        var handler = EventsHarness.Handler(store, new ShiftedClock(t.AddHours(1)));
         var batch = new JsonArray(
             EventsHarness.PolicyEvent("e3", Subscription, t.AddMinutes(3)),
             EventsHarness.PolicyEvent("e1", Subscription, t.AddSeconds(1), state: "Compliant"),
@@ -183,7 +185,7 @@ public sealed class EventIngestionHandlerTests
     public async Task AnotherStreamPlugsInItsOwnEventTypeAndValidation()
     {
         await using var store = TestStore.Create();
-        var handler = EventsHarness.Handler(store, new DrillRoute());
+        var handler = EventsHarness.Handler(store, new ShiftedClock(new DateTimeOffset(2026, 11, 25, 9, 5, 0, TimeSpan.Zero)), null, null, new DrillRoute());
         var drill = new JsonObject
         {
             ["specversion"] = "1.0",
@@ -210,7 +212,15 @@ public sealed class EventIngestionHandlerTests
     public async Task TheCliIngestsAFileWithTheSameHandler()
     {
         await using var store = TestStore.Create();
-        var settings = new Dictionary<string, string?> { ["Evidence:ConnectionString"] = store.Options.ConnectionString, ["Evidence:Container"] = store.Options.Container, ["Evidence:StateContainer"] = store.Options.StateContainer };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Evidence:ConnectionString"] = store.Options.ConnectionString,
+            ["Evidence:Container"] = store.Options.Container,
+            ["Evidence:StateContainer"] = store.Options.StateContainer,
+
+            // The published example is of 2021: stored as an old event is re-ingested, with the age limit raised.
+            ["Collectors:Events:MaxEventAgeHours"] = "87600",
+        };
         var directory = Directory.CreateTempSubdirectory("collectors-events-");
         var file = Path.Combine(directory.FullName, "policy-event.json");
         await File.WriteAllBytesAsync(file, EventsHarness.PublishedPolicyEvent);

@@ -1,17 +1,25 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Collectors.Events;
+using Collectors.Evidence;
 using Collectors.PolicyStates;
 using Collectors.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Collectors.Tests.Events;
 
 /// <summary>The event handler as the host composes it (the policy-states route, plus any test route), over a fresh store.</summary>
 internal static class EventsHarness
 {
-    public static EventIngestionHandler Handler(TestStore store, params IEventRoute[] extra) =>
-        new([new PolicyStateEventRoute(), .. extra], store.Writer, TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
+    public static EventIngestionHandler Handler(TestStore store, params IEventRoute[] extra) => Handler(store, TimeProvider.System, null, null, extra);
+
+    public static EventIngestionHandler Handler(TestStore store, ILogger<EventIngestionHandler> logger) => Handler(store, TimeProvider.System, null, logger);
+
+    /// <summary>The handler with its own clock (its "now" for the age and future limits) and options.</summary>
+    public static EventIngestionHandler Handler(TestStore store, TimeProvider time, EventsOptions? options = null, ILogger<EventIngestionHandler>? logger = null, params IEventRoute[] extra) =>
+        new([new PolicyStateEventRoute(), .. extra], store.Writer, new EvidenceReader(store.Evidence), Options.Create(options ?? new EventsOptions()), time, logger ?? NullLogger<EventIngestionHandler>.Instance);
 
     public static EventOrigin Queue { get; } = EventOrigin.Queue("policy-events");
 

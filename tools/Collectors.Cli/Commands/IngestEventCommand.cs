@@ -42,14 +42,16 @@ internal static class IngestEventCommand
                 var result = await handler.HandleAsync(origin, message, cancellationToken).ConfigureAwait(false);
                 foreach (var e in result.Events)
                 {
+                    // Ids and types are the publisher's text: shown escaped, so they cannot rewrite the terminal.
+                    var (id, type) = (UntrustedText.Shown(e.Id, 100), UntrustedText.Shown(e.Type, 100));
                     await output.WriteLineAsync(e.Rejection is not null
-                        ? $"  event {e.Index} {e.Id ?? "(no id)"} {e.Type ?? "(no type)"}: refused: {e.Rejection}"
-                        : $"  event {e.Index} {e.Id} {e.Type}: {(e.Status == CommitStatus.Committed ? "committed" : "already committed")} {e.Manifest}").ConfigureAwait(false);
+                        ? $"  event {e.Index} {id} {type}: refused: {UntrustedText.Shown(e.Rejection, 2000)}"
+                        : $"  event {e.Index} {id} {type}: {(e.Status == CommitStatus.Committed ? "committed" : "already committed")} {e.Manifest}").ConfigureAwait(false);
                 }
 
                 if (result.RejectionRecord is not null)
                 {
-                    await output.WriteLineAsync($"Refused: {result.Reason}").ConfigureAwait(false);
+                    await output.WriteLineAsync($"Refused: {UntrustedText.Shown(result.Reason, 4000)}").ConfigureAwait(false);
                     await output.WriteLineAsync($"  rejection record: {result.RejectionRecord}").ConfigureAwait(false);
                 }
 
