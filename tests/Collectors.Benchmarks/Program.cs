@@ -101,7 +101,7 @@ async Task<int> EventsAsync()
     var farStore = new EvidenceStore(far, options, NullLogger<EvidenceStore>.Instance);
     using var farSigner = new Collectors.Signing.LocalSigner(far.State!);
     var farWriter = new EvidenceWriter(farStore, new CheckpointStore(far.State!, far.Evidence, TimeProvider.System, NullLogger.Instance), new EvidenceSealer(farStore, farSigner), TimeProvider.System, NullLogger<EvidenceWriter>.Instance) { MaxBatch = batch };
-    var handler = new Collectors.Events.EventIngestionHandler([new Collectors.PolicyStates.PolicyStateEventRoute()], farWriter, TimeProvider.System, NullLogger<Collectors.Events.EventIngestionHandler>.Instance);
+    var handler = new Collectors.Events.EventIngestionHandler([new Collectors.PolicyStates.PolicyStateEventRoute()], farWriter, new EvidenceReader(far.Evidence), Options.Create(new Collectors.Events.EventsOptions()), TimeProvider.System, NullLogger<Collectors.Events.EventIngestionHandler>.Instance);
     var origin = Collectors.Events.EventOrigin.Queue("policy-events");
     var subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";
     var now = DateTimeOffset.UtcNow.AddMinutes(-5);

@@ -38,7 +38,7 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
     public async Task<ChainResult> AppendAsync(ChainRequest request, CancellationToken cancellationToken)
     {
         var queue = _queues.GetOrAdd(request.Stream.Name, _ => new StreamQueue());
-        var waiting = new Waiting(request, new TaskCompletionSource<ChainResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiting = new Waiting(request, new TaskCompletionSource<ChainResult>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
         bool lead;
         lock (queue.Gate)
         {
@@ -74,11 +74,7 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
 
             try
             {
-                var results = await CommitBatchAsync(stream, [.. batch.Select(b => b.Request.Draft)]).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.TrySetResult(results[i]);
-                }
+                await CommitBatchAsync(stream, batch).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -90,10 +86,61 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
         }
     }
 
-    private async Task<ChainResult[]> CommitBatchAsync(EvidenceStream stream, IReadOnlyList<EvidenceManifest> drafts)
+    /// <summary>
+    /// Commits one batch under the stream's lock and completes each request. A request whose caller gave up
+    /// before its position was claimed is dropped (cancelled), never committed behind the caller's back; the
+    /// wait for the lock ends when every caller has given up.
+    /// </summary>
+    private async Task CommitBatchAsync(EvidenceStream stream, List<Waiting> batch)
     {
-        var readiness = await store.EnsureReadyAsync(CancellationToken.None).ConfigureAwait(false);
-        await using var streamLock = await checkpoints.LockAsync(stream, CancellationToken.None).ConfigureAwait(false);
+        using var everyoneGone = new CancellationTokenSource();
+        var live = batch.Count;
+        var registrations = batch.Select(w => w.CallerToken.Register(() =>
+        {
+            if (Interlocked.Decrement(ref live) == 0)
+            {
+                everyoneGone.Cancel();
+            }
+        })).ToList();
+        try
+        {
+            var readiness = await store.EnsureReadyAsync(everyoneGone.Token).ConfigureAwait(false);
+            await using var streamLock = await checkpoints.LockAsync(stream, everyoneGone.Token).ConfigureAwait(false);
+            foreach (var gone in batch.Where(w => w.CallerToken.IsCancellationRequested))
+            {
+                gone.Done.TrySetCanceled(gone.CallerToken);
+            }
+
+            var taken = batch.Where(w => !w.CallerToken.IsCancellationRequested).ToList();
+            if (taken.Count == 0)
+            {
+                return;
+            }
+
+            var results = await CommitUnderLockAsync(stream, streamLock, readiness, [.. taken.Select(w => w.Request.Draft)]).ConfigureAwait(false);
+            for (var i = 0; i < taken.Count; i++)
+            {
+                taken[i].Done.TrySetResult(results[i]);
+            }
+        }
+        catch (OperationCanceledException) when (everyoneGone.IsCancellationRequested)
+        {
+            foreach (var gone in batch)
+            {
+                gone.Done.TrySetCanceled(gone.CallerToken);
+            }
+        }
+        finally
+        {
+            foreach (var registration in registrations)
+            {
+                registration.Dispose();
+            }
+        }
+    }
+
+    private async Task<ChainResult[]> CommitUnderLockAsync(EvidenceStream stream, CheckpointStore.StreamLock streamLock, StoreReadiness readiness, IReadOnlyList<EvidenceManifest> drafts)
+    {
         using var limit = new CancellationTokenSource(WorkLimit);
         var ct = limit.Token;
         var checkpoint = await streamLock.ReadAsync(ct).ConfigureAwait(false);
@@ -451,7 +498,7 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
         return new ChainHead(last.Name, found.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, newest, versions[^1]);
     }
 
-    private sealed record Waiting(ChainRequest Request, TaskCompletionSource<ChainResult> Done);
+    private sealed record Waiting(ChainRequest Request, TaskCompletionSource<ChainResult> Done, CancellationToken CallerToken);
 
     private sealed class StreamQueue
     {
