@@ -50,6 +50,8 @@ export Azure__Credential=Simulator
 export Azure__ResourceManagerEndpoint="https://127.0.0.1:$port/"
 export Azure__GraphEndpoint="https://127.0.0.1:$port/"
 export Azure__AdditionalTrustedCertificate="$out/simulator.pem"
+# Every manifest and record is signed with the simulator's Key Vault key (ES256 through the REST API).
+export Evidence__SigningKeyId="https://127.0.0.1:$port/keys/evidence-signing"
 export Azure__Retry__DelaySeconds=0.2
 export Collectors__Graph__WindowSeconds=0.5
 # The simulated tenant's deployment pipeline (service principal object id) and platform automation (app id).
@@ -89,6 +91,32 @@ verify_status=$?
 set -e
 tail -1 "$out/verify.txt"
 
+step "Anchors: the digest in the mail proves nothing was cut"
+anchor="$(grep -oE '[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}' "$out/mail/mail-002.html" | head -1)"
+thumbprint="$(sed -n '/^Signing keys/{n;p}' "$out/verify.txt" | awk '{print $1}')"
+echo "Anchor digest in the mail of $day2: $anchor; signing key thumbprint: $thumbprint"
+set +e
+"${cli[@]}" verify --anchor "$anchor" --trusted-key "$thumbprint" >"$out/verify-anchor.txt" 2>&1
+anchor_status=$?
+set -e
+echo "collectors verify --anchor $anchor --trusted-key …: $(tail -1 "$out/verify-anchor.txt") (exit $anchor_status)"
+# An attacker with the storage key deletes the newest manifest of one stream (on Azure, version-level WORM
+# keeps the deleted version; Azurite has no WORM). The anchored head is gone: verify must say so.
+cut="$(node -e 'const s=require(process.argv[1]);console.log(s.anchor.heads.find(h=>h.stream.startsWith("activity-log/")).manifest)' "$out/summary-$day2.json")"
+account_key="$(printf '%s' "$AZURITE_CONNECTION_STRING" | sed -n 's/.*AccountKey=\([^;]*\);.*/\1/p')"
+expiry="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+signature="$(printf 'devstoreaccount1\nd\nb\no\n\n%s\n\nhttp,https\n2020-12-06\n\n' "$expiry" \
+  | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$account_key" | base64 -d | od -An -tx1 | tr -d ' \n')" -binary | base64 -w0)"
+sas="sv=2020-12-06&ss=b&srt=o&sp=d&se=$expiry&spr=http,https&sig=$(node -e 'console.log(encodeURIComponent(process.argv[1]))' "$signature")"
+deleted="$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$AZURITE_PORT/devstoreaccount1/evidence/$cut?$sas")"
+echo "Deleted $cut (HTTP $deleted)"
+set +e
+"${cli[@]}" verify --anchor "$anchor" --trusted-key "$thumbprint" >"$out/verify-after-cut.txt" 2>&1
+cut_status=$?
+set -e
+grep -m1 -A1 "head-missing" "$out/verify-after-cut.txt" | sed 's/^ *//' || true
+echo "collectors verify --anchor after the cut: $(tail -1 "$out/verify-after-cut.txt") (exit $cut_status, 1 expected)"
+
 step "Rendering the report"
 png=""
 browser="$(command -v chromium || command -v chromium-browser || true)"
@@ -113,4 +141,5 @@ echo "Summary JSON:  $out/summary-$day2.json"
 echo "E-mails sent:  $(ls "$out/mail"/*.html 2>/dev/null | tr '\n' ' ')"
 echo "Screenshot:    ${png:-none}"
 echo "Took $(( $(date +%s) - started )) s."
-[ "$verify_status" -eq 0 ] && [ "$status" -eq 0 ]
+echo "Anchor:        $anchor (verify --anchor: exit $anchor_status before the cut, $cut_status after)"
+[ "$verify_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$anchor_status" -eq 0 ] && [ "$cut_status" -eq 1 ]
