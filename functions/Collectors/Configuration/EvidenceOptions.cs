@@ -42,6 +42,13 @@ public sealed class EvidenceOptions
     /// </summary>
     public Uri? SigningKeyId { get; set; }
 
+    /// <summary>
+    /// Thumbprints of earlier signing keys whose records writers keep trusting (after the key moved to
+    /// another vault or name; versions of the current key need nothing here). Their public keys must be
+    /// published in the evidence container (keys/&lt;thumbprint&gt;.key.json), which the writer did when it used them.
+    /// </summary>
+    public List<string> PreviousKeyThumbprints { get; set; } = [];
+
     /// <summary>Size of the blocks staged while streaming content, in MiB (1–100).</summary>
     public int BlockSizeMiB { get; set; } = 4;
 }

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 
 namespace Collectors.Evidence;
 
@@ -47,32 +46,17 @@ public sealed record ChainAnchor(string Digest, IReadOnlyList<StreamHead> Heads)
         new([.. digest.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToLowerInvariant)]);
 
     /// <summary>
-    /// A stream's head as the evidence itself says: the last manifest of its newest chain claim (claims are
-    /// named by position, so a listing ends with the newest). Null for a stream with no claim.
+    /// A stream's head as the evidence itself says: the last manifest of its newest chain claim that
+    /// checks out (a planted or damaged claim is passed over). Null for a stream with no valid claim.
     /// </summary>
-    public static async Task<StreamHead?> ReadHeadAsync(BlobContainerClient evidence, EvidenceStream stream, CancellationToken cancellationToken)
+    public static async Task<StreamHead?> ReadHeadAsync(ChainClaims claims, BlobContainerClient evidence, EvidenceStream stream, CancellationToken cancellationToken)
     {
-        string? newest = null;
-        await foreach (var item in evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = EvidencePaths.ChainPrefix(stream) }, cancellationToken).ConfigureAwait(false))
-        {
-            if (EvidencePaths.TryParseClaim(item.Name, out _, out _))
-            {
-                newest = item.Name;
-            }
-        }
-
-        if (newest is null)
+        if (await claims.NewestAsync(stream, cancellationToken).ConfigureAwait(false) is not { } newest)
         {
             return null;
         }
 
-        var claim = (await evidence.GetBlobClient(newest).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<ChainClaim>(EvidenceJson.Options);
-        if (claim is not { Manifests.Count: > 0 })
-        {
-            throw new InvalidDataException($"Chain claim {newest} holds no manifest; run 'collectors verify --stream {stream.Name}'.");
-        }
-
-        var last = claim.Manifests[^1];
+        var last = newest.Claim!.Manifests[^1];
         string? version = null;
         try
         {
@@ -83,6 +67,6 @@ public sealed record ChainAnchor(string Digest, IReadOnlyList<StreamHead> Heads)
             // Claimed but not written yet (a writer stopped half-way); the next write to the stream writes it.
         }
 
-        return new StreamHead(stream.Name, claim.Last, last.Name, last.Sha256, version);
+        return new StreamHead(stream.Name, newest.Last, last.Name, last.Sha256, version);
     }
 }

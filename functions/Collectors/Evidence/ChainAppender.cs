@@ -25,6 +25,8 @@ internal sealed record ChainResult(CommitStatus Status, EvidenceManifest? Manife
 /// </summary>
 internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore checkpoints, EvidenceSealer sealer, TimeProvider time, ILogger logger)
 {
+    private readonly ChainClaims _claims = new(store.Connection.Evidence, sealer.Check);
+
     internal const int DefaultMaxBatch = 64;
 
     /// <summary>Manifests of one stream committed together at most (1 turns batching off: the benchmark's comparison).</summary>
@@ -142,7 +144,19 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
     private async Task<ChainResult[]> CommitUnderLockAsync(EvidenceStream stream, CheckpointStore.StreamLock streamLock, StoreReadiness readiness, IReadOnlyList<EvidenceManifest> drafts)
     {
         using var limit = new CancellationTokenSource(WorkLimit);
-        var ct = limit.Token;
+        try
+        {
+            return await CommitWithinAsync(stream, streamLock, readiness, drafts, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (limit.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"Committing to stream {stream.Name} took longer than {WorkLimit.TotalMinutes} minutes under its lock (storage too slow?). A chain claim already written is finished by the next writer; anything not claimed is retried by the next run.", ex);
+        }
+    }
+
+    private async Task<ChainResult[]> CommitWithinAsync(EvidenceStream stream, CheckpointStore.StreamLock streamLock, StoreReadiness readiness, IReadOnlyList<EvidenceManifest> drafts, CancellationToken ct)
+    {
         var checkpoint = await streamLock.ReadAsync(ct).ConfigureAwait(false);
         var head = await VerifiedHeadAsync(stream, checkpoint.Head, readiness, ct).ConfigureAwait(false);
         var cursor = checkpoint.NextWindowStart;
@@ -203,27 +217,37 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
                 ClaimedAt = time.GetUtcNow(),
                 Manifests = [.. manifests.Select((m, k) => new ClaimedManifest(m.Name, Convert.ToHexStringLower(SignedJson.Digest(unsigned[k])), Convert.ToBase64String(signed[k])))],
             };
+            var claimBytes = await sealer.SealAsync(JsonSerializer.SerializeToUtf8Bytes(claim, EvidenceJson.Compact), ct).ConfigureAwait(false);
 
-            // 3. Claim the positions. Whoever holds them already is settled first, then the batch goes after it.
-            var claimName = EvidencePaths.Claim(stream, first);
-            var claimBytes = JsonSerializer.SerializeToUtf8Bytes(claim, EvidenceJson.Compact);
-            var won = await TryClaimAsync(claimName, claimBytes, readiness, ct).ConfigureAwait(false);
-            if (won is null)
+            // 3. Claim the positions. A claim that holds them already is settled first, then the batch goes
+            //    after it; a blob at the name that is not a valid claim (planted, damaged) is stepped over.
+            var outcome = await ClaimAsync(stream, first, claimBytes, head, readiness, ct).ConfigureAwait(false);
+            if (outcome.Won is not { } claimName)
             {
-                var theirs = await SettleAsync(stream, claimName, head, readiness, ct).ConfigureAwait(false);
-                head = theirs.Head;
-                cursor = Advance(cursor, theirs.Windows);
+                head = outcome.Head;
+                cursor = Advance(cursor, outcome.Windows);
                 continue;
             }
 
-            var versions = await MaterialiseAsync(claim, readiness, ct).ConfigureAwait(false);
+            Written[] written;
+            try
+            {
+                written = await MaterialiseAsync(stream, claim, readiness, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RequestFailedException or IOException or HttpRequestException)
+            {
+                throw new ChainClaimedException(claimName, ex);
+            }
+
             for (var k = 0; k < todo.Count; k++)
             {
-                results[todo[k]] = new ChainResult(CommitStatus.Committed, manifests[k], null);
+                results[todo[k]] = written[k].Problem is { } problem
+                    ? new ChainResult(CommitStatus.Failed, null, problem)
+                    : new ChainResult(CommitStatus.Committed, manifests[k], null);
             }
 
             var last = manifests[^1];
-            head = new ChainHead(last.Name, claim.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, claimName, versions[^1]);
+            head = new ChainHead(last.Name, claim.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, claimName, written[^1].VersionId);
             cursor = Advance(cursor, manifests);
             break;
         }
@@ -329,103 +353,84 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
             : null;
     }
 
-    /// <summary>Writes the claim; returns its bytes when this call holds the positions, null when another claim does.</summary>
-    private async Task<byte[]?> TryClaimAsync(string claimName, byte[] claimBytes, StoreReadiness readiness, CancellationToken cancellationToken)
+    private sealed record ClaimOutcome(string? Won, ChainHead? Head, IReadOnlyList<EvidenceManifest> Windows);
+
+    /// <summary>
+    /// Takes positions from <paramref name="first"/> with the claim, trying attempt names in order. Returns
+    /// the claim's name when this call holds the positions; otherwise the new head after settling the valid
+    /// claim that holds them (or after finding that written manifests already reach past them).
+    /// </summary>
+    private async Task<ClaimOutcome> ClaimAsync(EvidenceStream stream, long first, byte[] claimBytes, ChainHead? head, StoreReadiness readiness, CancellationToken cancellationToken)
     {
-        var blob = store.Connection.Evidence.GetBlobClient(claimName);
-        try
+        var steppedOver = false;
+        for (var attempt = 0; attempt < ChainClaims.MaxAttempts; attempt++)
         {
-            await blob.UploadAsync(new BinaryData(claimBytes), store.CreateOnce(readiness, "application/json"), cancellationToken).ConfigureAwait(false);
-            return claimBytes;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            // The SDK retries a PUT whose answer was lost; the retry then meets our own claim.
-            var stored = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
-            return stored.Span.SequenceEqual(claimBytes) ? claimBytes : null;
-        }
-    }
-
-    private sealed record Settled(ChainHead Head, IReadOnlyList<EvidenceManifest> Windows);
-
-    /// <summary>Checks another writer's claim at the position this writer wanted, writes any of its manifests not yet written, and returns the new head.</summary>
-    private async Task<Settled> SettleAsync(EvidenceStream stream, string claimName, ChainHead? head, StoreReadiness readiness, CancellationToken cancellationToken)
-    {
-        var claim = await ReadClaimAsync(stream, claimName, cancellationToken).ConfigureAwait(false);
-        var manifests = await CheckClaimAsync(stream, claimName, claim, head is null ? null : new ManifestLink(head.Manifest, head.Sha256), cancellationToken).ConfigureAwait(false);
-        var versions = await MaterialiseAsync(claim, readiness, cancellationToken).ConfigureAwait(false);
-        LogSettled(logger, stream.Name, claimName, claim.Manifests.Count);
-        var last = manifests[^1];
-        return new Settled(new ChainHead(last.Name, claim.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, claimName, versions[^1]), manifests);
-    }
-
-    private async Task<ChainClaim> ReadClaimAsync(EvidenceStream stream, string claimName, CancellationToken cancellationToken)
-    {
-        var data = (await store.Connection.Evidence.GetBlobClient(claimName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
-        try
-        {
-            return data.ToObjectFromJson<ChainClaim>(EvidenceJson.Options) is { Manifests.Count: > 0 } claim
-                ? claim
-                : throw Broken(stream, claimName, "it holds no manifest");
-        }
-        catch (JsonException ex)
-        {
-            throw Broken(stream, claimName, $"it is not a claim ({ex.Message})");
-        }
-    }
-
-    /// <summary>Every manifest of a claim must be signed by this deployment, sit at its position, and link to the one before it.</summary>
-    private async Task<IReadOnlyList<EvidenceManifest>> CheckClaimAsync(EvidenceStream stream, string claimName, ChainClaim claim, ManifestLink? previous, CancellationToken cancellationToken)
-    {
-        EvidencePaths.TryParseClaim(claimName, out _, out var first);
-        if (claim.Stream != stream.Name || claim.First != first)
-        {
-            throw Broken(stream, claimName, $"it claims position {claim.First} of stream {claim.Stream}");
-        }
-
-        var manifests = new List<EvidenceManifest>();
-        for (var k = 0; k < claim.Manifests.Count; k++)
-        {
-            var entry = claim.Manifests[k];
-            byte[] bytes;
+            var name = EvidencePaths.Claim(stream, first, attempt);
+            var blob = store.Connection.Evidence.GetBlobClient(name);
             try
             {
-                bytes = Convert.FromBase64String(entry.Bytes);
+                await blob.UploadAsync(new BinaryData(claimBytes), store.CreateOnce(readiness, "application/json"), cancellationToken).ConfigureAwait(false);
+                return new ClaimOutcome(name, head, []);
             }
-            catch (FormatException)
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
-                throw Broken(stream, claimName, $"manifest {k} is not Base64");
+                // Someone's claim is there; if the SDK retried a PUT whose answer was lost, it is ours.
             }
 
-            if (await ManifestProblemAsync(bytes, entry.Name, stream, cancellationToken).ConfigureAwait(false) is { } problem)
+            var stored = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory();
+            if (stored.Span.SequenceEqual(claimBytes))
             {
-                throw Broken(stream, claimName, $"its manifest {entry.Name}: {problem}");
+                return new ClaimOutcome(name, head, []);
             }
 
-            var manifest = JsonSerializer.Deserialize<EvidenceManifest>(bytes, EvidenceJson.Options)!;
-            if (manifest.Sequence != claim.First + k || SignedJson.ChainHash(bytes) != entry.Sha256)
+            var reading = await _claims.ReadAsync(stream, name, cancellationToken).ConfigureAwait(false);
+            if (reading is { Valid: true })
             {
-                throw Broken(stream, claimName, $"its manifest {entry.Name} holds sequence {manifest.Sequence} with hash {SignedJson.ChainHash(bytes)}, not position {claim.First + k} with {entry.Sha256}");
+                var settled = await SettleAsync(stream, reading, head, readiness, cancellationToken).ConfigureAwait(false);
+                return new ClaimOutcome(null, settled, reading.Manifests);
             }
 
-            // The first link is checked only when the writer knows the head; later links always.
-            if ((k > 0 || previous is not null) && (manifest.Previous?.Manifest != previous?.Manifest || manifest.Previous?.Sha256 != previous?.Sha256))
+            LogClaimSkipped(logger, stream.Name, name, reading?.Problem ?? "unreadable");
+            if (!steppedOver)
             {
-                throw Broken(stream, claimName, $"its manifest {entry.Name} links to {manifest.Previous?.Manifest ?? "nothing"}, not to {previous?.Manifest ?? "nothing"}");
+                // Before stepping over an invalid claim, make sure no written manifest already holds these
+                // positions (a valid claim may have been overwritten or deleted): never fork around it.
+                steppedOver = true;
+                if (await DiscoverHeadAsync(stream, readiness, cancellationToken).ConfigureAwait(false) is { } found && found.Sequence >= first)
+                {
+                    return new ClaimOutcome(null, found, []);
+                }
             }
-
-            previous = new ManifestLink(entry.Name, entry.Sha256);
-            manifests.Add(manifest);
         }
 
-        return manifests;
+        throw new EvidenceIntegrityException(
+            $"Chain position {first} of stream {stream.Name} has {ChainClaims.MaxAttempts} claim blobs and none checks out: someone with write access to the evidence container is planting them. Run 'collectors verify --stream {stream.Name}' and investigate.");
     }
 
-    private static EvidenceIntegrityException Broken(EvidenceStream stream, string claimName, string why) =>
-        new($"Chain claim {claimName} fails its checks: {why}. Nothing more is appended to stream {stream.Name} until this is investigated: run 'collectors verify --stream {stream.Name}'.");
+    /// <summary>Writes any manifest of another writer's valid claim that is not written yet, and returns the head after it.</summary>
+    private async Task<ChainHead> SettleAsync(EvidenceStream stream, ClaimReading reading, ChainHead? head, StoreReadiness readiness, CancellationToken cancellationToken)
+    {
+        var firstManifest = reading.Manifests[0];
+        if (head is not null && (firstManifest.Previous?.Manifest != head.Manifest || firstManifest.Previous?.Sha256 != head.Sha256))
+        {
+            throw new EvidenceIntegrityException(
+                $"Chain claim {reading.Name} holds position {reading.First} of stream {stream.Name} but links to {firstManifest.Previous?.Manifest ?? "nothing"}, not to the head {head.Manifest}. Run 'collectors verify --stream {stream.Name}'.");
+        }
 
-    /// <summary>Writes every manifest of a claim that is not there yet; an existing one must be byte-identical. Returns their version ids.</summary>
-    private async Task<string?[]> MaterialiseAsync(ChainClaim claim, StoreReadiness readiness, CancellationToken cancellationToken) =>
+        var written = await MaterialiseAsync(stream, reading.Claim!, readiness, cancellationToken).ConfigureAwait(false);
+        LogSettled(logger, stream.Name, reading.Name, reading.Manifests.Count);
+        var last = reading.Manifests[^1];
+        return new ChainHead(last.Name, reading.Claim!.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, reading.Name, written[^1].VersionId);
+    }
+
+    private readonly record struct Written(string? VersionId, string? Problem);
+
+    /// <summary>
+    /// Writes every manifest of a claim that is not there yet. An existing blob must be the same bytes;
+    /// one that is not (written outside the chain) is reported for that manifest, never written over,
+    /// and does not stop the stream: the claim keeps the signed manifest.
+    /// </summary>
+    private async Task<Written[]> MaterialiseAsync(EvidenceStream stream, ChainClaim claim, StoreReadiness readiness, CancellationToken cancellationToken) =>
         await Task.WhenAll(claim.Manifests.Select(async (entry, k) =>
         {
             var bytes = Convert.FromBase64String(entry.Bytes);
@@ -438,64 +443,85 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
             };
             try
             {
-                return (await blob.UploadAsync(new BinaryData(bytes), store.CreateOnce(readiness, "application/json", metadata), cancellationToken).ConfigureAwait(false)).Value.VersionId;
+                return new Written((await blob.UploadAsync(new BinaryData(bytes), store.CreateOnce(readiness, "application/json", metadata), cancellationToken).ConfigureAwait(false)).Value.VersionId, null);
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
                 var stored = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-                if (!stored.Value.Content.ToMemory().Span.SequenceEqual(bytes))
+                if (stored.Value.Content.ToMemory().Span.SequenceEqual(bytes))
                 {
-                    throw new EvidenceIntegrityException(
-                        $"{entry.Name} exists with other bytes than chain position {claim.First + k} claims for it: it was written outside the chain. Run 'collectors verify --stream {claim.Stream}'.");
+                    return new Written(stored.Value.Details.VersionId, null);
                 }
 
-                return stored.Value.Details.VersionId;
+                LogNameOccupied(logger, stream.Name, entry.Name, claim.First + k);
+                return new Written(null,
+                    $"Chain position {claim.First + k} of stream {stream.Name} is claimed for {entry.Name}, but a blob that is not this manifest was written at that name first (outside the chain): it was not written over. The claim keeps the signed manifest; run 'collectors verify --stream {stream.Name}' and investigate.");
             }
         })).ConfigureAwait(false);
 
     /// <summary>
-    /// The checkpoint's head if its claim still holds it; otherwise the head is found again from the
-    /// claims themselves (the newest), whose manifests are written if they are not yet.
+    /// The checkpoint's head if the claim it names holds it as its last manifest; otherwise the head is
+    /// found again from the evidence itself.
     /// </summary>
     private async Task<ChainHead?> VerifiedHeadAsync(EvidenceStream stream, ChainHead? cached, StoreReadiness readiness, CancellationToken cancellationToken)
     {
         if (cached is not null)
         {
-            try
+            if (cached.Claim is { } claimName && await _claims.ReadAsync(stream, claimName, cancellationToken).ConfigureAwait(false) is { Valid: true } reading
+                && reading.Claim!.Manifests[^1].Name == cached.Manifest && reading.Claim.Manifests[^1].Sha256 == cached.Sha256 && reading.Last == cached.Sequence)
             {
-                var claim = await ReadClaimAsync(stream, cached.Claim, cancellationToken).ConfigureAwait(false);
-                if (claim.Manifests.Any(m => m.Name == cached.Manifest && m.Sha256 == cached.Sha256) && claim.First <= cached.Sequence && cached.Sequence <= claim.Last)
-                {
-                    return cached;
-                }
-            }
-            catch (Exception ex) when (ex is RequestFailedException { Status: 404 } or EvidenceIntegrityException)
-            {
-                // Fall through: the cache is wrong; the claims are not.
+                return cached;
             }
 
             LogHeadRediscovered(logger, stream.Name, cached.Manifest);
         }
 
-        string? newest = null;
-        await foreach (var item in store.Connection.Evidence.GetBlobsAsync(new GetBlobsOptions { Prefix = EvidencePaths.ChainPrefix(stream) }, cancellationToken).ConfigureAwait(false))
+        return await DiscoverHeadAsync(stream, readiness, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Where a stream's chain ends, from the evidence: the newest valid claim (whose manifests are written
+    /// if they are not yet), or a written manifest signed by this deployment with a higher sequence (its
+    /// claim overwritten or deleted), whichever is further. Null for a stream with neither.
+    /// </summary>
+    private async Task<ChainHead?> DiscoverHeadAsync(EvidenceStream stream, StoreReadiness readiness, CancellationToken cancellationToken)
+    {
+        ChainHead? head = null;
+        if (await _claims.NewestAsync(stream, cancellationToken).ConfigureAwait(false) is { } newest)
         {
-            if (EvidencePaths.TryParseClaim(item.Name, out _, out _))
+            var written = await MaterialiseAsync(stream, newest.Claim!, readiness, cancellationToken).ConfigureAwait(false);
+            var last = newest.Manifests[^1];
+            head = new ChainHead(last.Name, newest.Claim!.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, newest.Name, written[^1].VersionId);
+        }
+
+        var candidates = new List<(string Name, long Sequence)>();
+        await foreach (var item in store.Connection.Evidence.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = stream.Name + "/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (EvidencePaths.TryParse(item.Name, out var parsed) && parsed.Kind == EvidenceBlobKind.Manifest && parsed.Stream == stream
+                && item.Metadata.TryGetValue(CheckpointStore.SequenceMetadata, out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var sequence) && sequence > (head?.Sequence ?? -1))
             {
-                newest = item.Name;
+                candidates.Add((item.Name, sequence));
             }
         }
 
-        if (newest is null)
+        // Metadata is not signed: read the highest few and take the first that this deployment signed.
+        foreach (var (name, _) in candidates.OrderByDescending(c => c.Sequence).Take(16))
         {
-            return null;
+            var data = await store.Connection.Evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            if (await ManifestProblemAsync(data.Value.Content.ToMemory(), name, stream, cancellationToken).ConfigureAwait(false) is null)
+            {
+                var manifest = JsonSerializer.Deserialize<EvidenceManifest>(data.Value.Content.ToMemory().Span, EvidenceJson.Options)!;
+                if (manifest.Sequence > (head?.Sequence ?? -1))
+                {
+                    LogHeadBeyondClaims(logger, stream.Name, name, manifest.Sequence);
+                    head = new ChainHead(name, SignedJson.ChainHash(data.Value.Content.ToMemory().Span), manifest.Sequence, manifest.Window.Start, manifest.Window.End, null, data.Value.Details.VersionId);
+                }
+
+                break;
+            }
         }
 
-        var found = await ReadClaimAsync(stream, newest, cancellationToken).ConfigureAwait(false);
-        var manifests = await CheckClaimAsync(stream, newest, found, previous: null, cancellationToken).ConfigureAwait(false);
-        var versions = await MaterialiseAsync(found, readiness, cancellationToken).ConfigureAwait(false);
-        var last = manifests[^1];
-        return new ChainHead(last.Name, found.Manifests[^1].Sha256, last.Sequence, last.Window.Start, last.Window.End, newest, versions[^1]);
+        return head;
     }
 
     private sealed record Waiting(ChainRequest Request, TaskCompletionSource<ChainResult> Done, CancellationToken CallerToken);
@@ -515,6 +541,15 @@ internal sealed partial class ChainAppender(EvidenceStore store, CheckpointStore
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: claim {Claim} of another writer settled ({Manifests} manifest(s) checked and written where missing)")]
     private static partial void LogSettled(ILogger logger, string stream, string claim, int manifests);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: the checkpoint's head {Manifest} is not held by its claim; the head is found again from the chain claims")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: the checkpoint's head {Manifest} is not the last manifest of a valid claim; the head is found again from the evidence")]
     private static partial void LogHeadRediscovered(ILogger logger, string stream, string manifest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: {Claim} is not a valid chain claim ({Problem}); the position is claimed under the next attempt name")]
+    private static partial void LogClaimSkipped(ILogger logger, string stream, string claim, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream {Stream}: {Manifest} (position {Position}) is occupied by a blob that is not the claimed manifest; it was not written over")]
+    private static partial void LogNameOccupied(ILogger logger, string stream, string manifest, long position);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: the written manifest {Manifest} (sequence {Sequence}) lies past every valid chain claim; the chain continues after it")]
+    private static partial void LogHeadBeyondClaims(ILogger logger, string stream, string manifest, long sequence);
 }

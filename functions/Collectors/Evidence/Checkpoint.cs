@@ -28,4 +28,4 @@ public sealed record Checkpoint
 /// The last manifest of a stream's chain: its name, the SHA-256 its successor records (of its canonical,
 /// signed bytes), its sequence, its window, the claim that holds it, and its blob version (null without versioning).
 /// </summary>
-public sealed record ChainHead(string Manifest, string Sha256, long Sequence, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, string Claim, string? VersionId);
+public sealed record ChainHead(string Manifest, string Sha256, long Sequence, DateTimeOffset WindowStart, DateTimeOffset WindowEnd, string? Claim, string? VersionId);

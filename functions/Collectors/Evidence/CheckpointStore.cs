@@ -157,9 +157,6 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
 
         public EvidenceStream Stream { get; }
 
-        /// <summary>False once a renewal failed: another writer may hold the stream now.</summary>
-        public bool Held { get; private set; } = true;
-
         public async Task<Checkpoint> ReadAsync(CancellationToken cancellationToken)
         {
             var (checkpoint, etag) = await DownloadAsync(_blob, cancellationToken).ConfigureAwait(false);
@@ -190,7 +187,7 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
                     }
                     catch (RequestFailedException)
                     {
-                        Held = false;
+                        // Lost (expired while stalled, or broken): the claims, not the lease, keep the chain whole.
                         return;
                     }
                 }

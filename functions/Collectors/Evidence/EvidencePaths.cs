@@ -50,15 +50,22 @@ public static partial class EvidencePaths
     /// <summary>Where a stream's chain claims live: <c>&lt;stream&gt;/chain/</c>.</summary>
     public static string ChainPrefix(EvidenceStream stream) => $"{stream.Name}/chain/";
 
-    /// <summary>The claim on chain positions from <paramref name="first"/>: <c>&lt;stream&gt;/chain/&lt;first:D12&gt;.claim.json</c>.</summary>
-    public static string Claim(EvidenceStream stream, long first) =>
-        string.Create(CultureInfo.InvariantCulture, $"{ChainPrefix(stream)}{first:D12}{ClaimSuffix}");
+    /// <summary>
+    /// The claim on chain positions from <paramref name="first"/>: <c>&lt;stream&gt;/chain/&lt;first:D12&gt;.claim.json</c>,
+    /// or, when an earlier attempt at that position is not a valid claim (planted or damaged),
+    /// <c>&lt;first:D12&gt;.&lt;attempt:D2&gt;.claim.json</c>. The lowest attempt that checks out holds the positions.
+    /// </summary>
+    public static string Claim(EvidenceStream stream, long first, int attempt = 0) =>
+        attempt == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{ChainPrefix(stream)}{first:D12}{ClaimSuffix}")
+            : string.Create(CultureInfo.InvariantCulture, $"{ChainPrefix(stream)}{first:D12}.{attempt:D2}{ClaimSuffix}");
 
-    /// <summary>Reads a claim's stream and first position from its name; false for any other name.</summary>
-    public static bool TryParseClaim(string blobName, out EvidenceStream stream, out long first)
+    /// <summary>Reads a claim's stream, first position and attempt from its name; false for any other name.</summary>
+    public static bool TryParseClaim(string blobName, out EvidenceStream stream, out long first, out int attempt)
     {
         stream = null!;
         first = -1;
+        attempt = 0;
         var match = ClaimName().Match(blobName);
         if (!match.Success)
         {
@@ -69,7 +76,8 @@ public static partial class EvidencePaths
         {
             stream = EvidenceStream.Parse(match.Groups["stream"].Value);
             first = long.Parse(match.Groups["first"].Value, CultureInfo.InvariantCulture);
-            return true;
+            attempt = match.Groups["attempt"].Success ? int.Parse(match.Groups["attempt"].Value, CultureInfo.InvariantCulture) : 0;
+            return attempt != 0 || !match.Groups["attempt"].Success;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
         {
@@ -109,7 +117,7 @@ public static partial class EvidencePaths
         }
     }
 
-    [GeneratedRegex(@"^(?<stream>[^/]+/[^/]+)/chain/(?<first>\d{12})\.claim\.json$")]
+    [GeneratedRegex(@"^(?<stream>[^/]+/[^/]+)/chain/(?<first>\d{12})(\.(?<attempt>\d{2}))?\.claim\.json$")]
     private static partial Regex ClaimName();
 
     [GeneratedRegex("^[a-z0-9]{8,64}$")]

@@ -26,6 +26,9 @@ public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck
 {
     public BlobContainerClient Container => evidence;
 
+    /// <summary>The chain claims of this container, checked with the same signatures.</summary>
+    public ChainClaims Claims { get; } = new(evidence, signatures);
+
     /// <summary>
     /// The manifests of a stream whose window overlaps [from, to), in window order. Manifests that fail
     /// the signature check are left out; their names and problems go to <paramref name="untrusted"/> if given.
@@ -51,7 +54,25 @@ public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck
                     continue;
                 }
 
-                found.Add(new CommittedManifest(item.Name, data.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options)!));
+                EvidenceManifest? manifest;
+                try
+                {
+                    manifest = data.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options);
+                }
+                catch (JsonException ex)
+                {
+                    untrusted?.Add($"{item.Name}: not a manifest ({ex.Message})");
+                    continue;
+                }
+
+                // A genuine manifest copied to another name or stream is not a commit of this window.
+                if (manifest?.Window is null || manifest.Content is null || manifest.Name != item.Name || manifest.Stream != stream.Name)
+                {
+                    untrusted?.Add($"{item.Name}: it names itself {manifest?.Name ?? "(nothing)"} in stream {manifest?.Stream ?? "(none)"}, not this blob");
+                    continue;
+                }
+
+                found.Add(new CommittedManifest(item.Name, manifest));
             }
         }
 

@@ -14,8 +14,8 @@ public sealed class EvidenceSealer(EvidenceStore store, IEvidenceSigner signer)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _published;
 
-    /// <summary>Checks records against the keys this deployment's signer vouches for.</summary>
-    public ISignatureCheck Check { get; } = new SignerKeyCheck(signer);
+    /// <summary>Checks records against the keys this deployment's signer vouches for, and the earlier keys the operator names.</summary>
+    public ISignatureCheck Check { get; } = new SignerKeyCheck(signer, store.Options.PreviousKeyThumbprints, store.Connection.Evidence);
 
     public IEvidenceSigner Signer => signer;
 

@@ -93,8 +93,6 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         }
     }
 
-    public async Task<bool> IsCommittedAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken) =>
-        await store.Connection.Evidence.GetBlobClient(EvidencePaths.Manifest(stream, window)).ExistsAsync(cancellationToken).ConfigureAwait(false);
 
     public Task<CommitResult> CommitWindowAsync(EvidenceBatch batch, RecordSource source, CancellationToken cancellationToken) =>
         CommitAsync(batch, EvidencePaths.Manifest(batch.Stream, batch.Window), "window", supplements: null, source, cancellationToken);
@@ -404,6 +402,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         EvidenceSourceException source => source.Message,
         InvalidDataException data => $"The source returned a record the store cannot keep: {data.Message}. Nothing was committed for window {window}.",
         EvidenceIntegrityException integrity => integrity.Message,
+        ChainClaimedException claimed => $"{claimed.Message}. The claim holds the signed manifest and its content is stored: the next write to this stream writes it (window {window}); nothing has to be collected again.",
         RequestFailedException storage => $"Storage request failed with {storage.Status} ({storage.ErrorCode}): {FirstLine(storage.Message)}. Nothing was committed for window {window}; the next run retries it.",
         _ => $"{ex.GetType().Name}: {FirstLine(ex.Message)} (after {log.Pages} page(s)). Nothing was committed for window {window}; the next run retries it.",
     };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Collectors.Signing;
 using Microsoft.Extensions.Logging;
 
 namespace Collectors.Evidence;
@@ -24,6 +25,9 @@ public sealed record SweptStream(string Collector, IReadOnlyList<string> Criteri
 /// </summary>
 public sealed partial class LateArrivalSweep(EvidenceWriter writer, EvidenceReader reader, SweepLedger ledger, TimeProvider time, ILogger<LateArrivalSweep> logger)
 {
+    /// <summary>Days an incomplete day is waited for before it is swept as it is.</summary>
+    internal const int IncompleteGraceDays = 2;
+
     /// <summary>
     /// Sweeps every day since the last one swept up to yesterday, once <paramref name="sweepHourUtc"/> has
     /// passed, never before <paramref name="earliest"/> (what the source still retains).
@@ -42,8 +46,10 @@ public sealed partial class LateArrivalSweep(EvidenceWriter writer, EvidenceRead
         var all = new List<CommitResult>();
         for (var day = first; day <= yesterday; day = day.AddDays(1))
         {
-            // A day whose windows are not all committed yet is swept by a later run, once they are.
-            if (!await IsCompleteAsync(stream, day, cancellationToken).ConfigureAwait(false))
+            // A day whose windows are not all committed yet is swept by a later run, once they are; but a day
+            // still incomplete two days later (a window that keeps failing) is swept as it is, so one stuck
+            // window cannot hold up every later day's sweep: its gap is the summary's to report.
+            if (!await IsCompleteAsync(stream, day, cancellationToken).ConfigureAwait(false) && yesterday.DayNumber - day.DayNumber < IncompleteGraceDays)
             {
                 break;
             }
@@ -120,14 +126,35 @@ public sealed partial class LateArrivalSweep(EvidenceWriter writer, EvidenceRead
             return null;
         }
 
-        var sha = Convert.ToHexStringLower(SHA256.HashData((await reader.Container.GetBlobClient(original.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory().Span));
+        // Linked like every chain link: by the original's canonical hash (what its signature signs).
+        var sha = SignedJson.ChainHash((await reader.Container.GetBlobClient(original.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToMemory().Span);
         var note = string.Create(CultureInfo.InvariantCulture, $"Late-arrival sweep on {TimeWindow.Iso(time.GetUtcNow())}: {late.Count} record(s) not in {original.Name} or its earlier supplements, of {seen} the source now returns.");
         return await writer.CommitSupplementAsync(
             new EvidenceBatch(stream.Collector, stream.Criteria, stream.Stream, window),
             new ManifestLink(original.Name, sha),
-            family.Count(m => m.Manifest.Kind == "supplement") + 1,
+            await NextSupplementAsync(stream.Stream, window, cancellationToken).ConfigureAwait(false),
             (log, ct) => Replay(scan, late, scan.Note is { } sourceNote ? $"{note} {sourceNote}" : note, log, ct),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The next supplement number of a window, counted from the names in storage (a blob planted or damaged
+    /// at a supplement's name still takes its number, so the sweep never stalls on it).
+    /// </summary>
+    private async Task<int> NextSupplementAsync(EvidenceStream stream, TimeWindow window, CancellationToken cancellationToken)
+    {
+        var stem = $"{EvidencePaths.Folder(stream, window)}/{EvidencePaths.Stem(window)}.supplement-";
+        var highest = 0;
+        await foreach (var item in reader.Container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = stem }, cancellationToken).ConfigureAwait(false))
+        {
+            var rest = item.Name[stem.Length..];
+            if (rest.EndsWith(EvidencePaths.ManifestSuffix, StringComparison.Ordinal) && int.TryParse(rest[..^EvidencePaths.ManifestSuffix.Length], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                highest = Math.Max(highest, n);
+            }
+        }
+
+        return highest + 1;
     }
 
     /// <summary>The manifests (windows and supplements) of windows starting on the day.</summary>

@@ -86,12 +86,20 @@ public sealed record SigningKey
             return false;
         }
 
-        using var ecdsa = ECDsa.Create(new ECParameters
+        try
         {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = SignedJson.FromBase64Url(X), Y = SignedJson.FromBase64Url(Y) },
-        });
-        return ecdsa.VerifyHash(SignedJson.Digest(canonical), value);
+            using var ecdsa = ECDsa.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = SignedJson.FromBase64Url(X), Y = SignedJson.FromBase64Url(Y) },
+            });
+            return ecdsa.VerifyHash(SignedJson.Digest(canonical), value);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
+        {
+            // Not a point on the curve (a planted key): it verifies nothing.
+            return false;
+        }
     }
 
     public static string ComputeThumbprint(string crv, string x, string y) =>

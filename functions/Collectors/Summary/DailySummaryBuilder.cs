@@ -166,7 +166,7 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
         var heads = new List<StreamHead>();
         foreach (var stream in streams.Append(DailySummaryService.Stream).Distinct())
         {
-            if (await ChainAnchor.ReadHeadAsync(reader.Container, stream, cancellationToken).ConfigureAwait(false) is { } head)
+            if (await ChainAnchor.ReadHeadAsync(reader.Claims, reader.Container, stream, cancellationToken).ConfigureAwait(false) is { } head)
             {
                 heads.Add(head);
             }

@@ -43,9 +43,17 @@ public sealed partial class DailySummaryService(
         var runs = new List<SummaryRun>();
         foreach (var day in await DueDaysAsync(cancellationToken).ConfigureAwait(false))
         {
-            var run = await RunAsync(day, send: true, cancellationToken).ConfigureAwait(false);
-            LogSummary(logger, run.Summary.Subject, run.MailStatus ?? "not sent");
-            runs.Add(run);
+            try
+            {
+                var run = await RunAsync(day, send: true, cancellationToken).ConfigureAwait(false);
+                LogSummary(logger, run.Summary.Subject, run.MailStatus ?? "not sent");
+                runs.Add(run);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One day that cannot be summarised (storage trouble, damaged evidence) must not stop the others.
+                LogDayFailed(logger, ex, Format(day));
+            }
         }
 
         return runs;
@@ -59,7 +67,10 @@ public sealed partial class DailySummaryService(
             ? (committed, new CommitResult(CommitStatus.AlreadyCommitted, Stream, window, EvidencePaths.Manifest(Stream, window), 1, null, "already committed"))
             : await BuildAndCommitAsync(date, cancellationToken).ConfigureAwait(false);
         var report = HtmlReport.Render(summary);
-        var mail = send ? await _mail.SendOnceAsync(summary, report, cancellationToken).ConfigureAwait(false) : null;
+        // Only a stored summary is mailed: the mail's anchor digest must be one verify can find.
+        var mail = !send ? null
+            : commit.Status == CommitStatus.Failed ? $"not sent: the summary could not be stored ({commit.Reason}); the next run stores and sends it"
+            : await _mail.SendOnceAsync(summary, report, cancellationToken).ConfigureAwait(false);
         return new SummaryRun(summary, report, commit, mail);
     }
 
@@ -212,4 +223,7 @@ public sealed partial class DailySummaryService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The summary of {Day} (and perhaps earlier days) is missing and older than Summary__MaxCatchUpDays ({MaxCatchUpDays}): left unsummarised; run 'collectors summary --date {Day} --send' to summarise it")]
     private static partial void LogGapLeft(ILogger logger, string day, int maxCatchUpDays);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The summary of {Date} could not be built or stored; the next run tries again")]
+    private static partial void LogDayFailed(ILogger logger, Exception exception, string date);
 }

@@ -58,8 +58,22 @@ internal sealed partial class SummaryMailer(BlobContainerClient evidence, Eviden
         {
             if (item.Name.Contains(".mail-error.", StringComparison.Ordinal))
             {
-                using var document = JsonDocument.Parse((await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content);
-                failures.Add(document.RootElement.GetProperty("reason").GetString() ?? item.Name);
+                // Anyone who can write to storage could drop a blob here: only a record this deployment signed is read as one.
+                var data = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                var check = await sealer.Check.CheckAsync(data.ToMemory(), cancellationToken).ConfigureAwait(false);
+                MailErrorRecord? record = null;
+                try
+                {
+                    record = check.Valid ? data.ToObjectFromJson<MailErrorRecord>(EvidenceJson.Options) : null;
+                }
+                catch (JsonException)
+                {
+                    // Signed but unreadable: reported below like an untrusted one.
+                }
+
+                failures.Add(record?.Reason is { Length: > 0 } reason
+                    ? reason
+                    : $"{item.Name} looks like a mail failure record but is not one this deployment signed ({check.Problem ?? "unreadable"}): it was not read; run 'collectors verify'.");
             }
         }
 

@@ -32,7 +32,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         var keys = await PublishedKeyCheck.LoadAsync(evidence, request.TrustedKeys, cancellationToken).ConfigureAwait(false);
         foreach (var unreadable in keys.Unreadable)
         {
-            problems.Add(new IntegrityProblem(ProblemKinds.SignatureInvalid, "keys", unreadable, "A published key record is not an EC P-256 key; it was not used."));
+            problems.Add(new IntegrityProblem(ProblemKinds.SignatureInvalid, "keys", null, $"Published key {unreadable}; it was not used."));
         }
 
         // 1. One listing of the container (or of one stream), every version: classifies each blob by name.
@@ -44,7 +44,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         var rejections = new List<string>();
         foreach (var name in listing)
         {
-            if (EvidencePaths.TryParseClaim(name, out var claimStream, out _))
+            if (EvidencePaths.TryParseClaim(name, out var claimStream, out _, out _))
             {
                 Add(claimsByStream, claimStream, name);
                 continue;
@@ -88,34 +88,55 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         var all = manifestsByStream.SelectMany(p => p.Value.Select(name => (Stream: p.Key, Name: name))).ToList();
         await Parallel.ForEachAsync(all, Options(request, cancellationToken), async (item, ct) =>
         {
-            var manifest = await LoadManifestAsync(item.Name, item.Stream, keys, signers, problems, ct).ConfigureAwait(false);
-            if (manifest is null)
+            try
             {
-                return;
-            }
+                var manifest = await LoadManifestAsync(item.Name, item.Stream, keys, signers, problems, ct).ConfigureAwait(false);
+                if (manifest is null)
+                {
+                    return;
+                }
 
-            loaded[item.Name] = manifest;
-            var measured = await CheckContentAsync(item.Stream, item.Name, manifest.Manifest.Content, problems, ct).ConfigureAwait(false);
-            foreach (var attachment in manifest.Manifest.Attachments ?? [])
+                loaded[item.Name] = manifest;
+                var measured = await CheckContentAsync(item.Stream, item.Name, manifest.Manifest.Content, problems, ct).ConfigureAwait(false);
+                foreach (var attachment in manifest.Manifest.Attachments ?? [])
+                {
+                    await CheckAttachmentAsync(item.Stream, item.Name, attachment, problems, ct).ConfigureAwait(false);
+                }
+
+                Interlocked.Add(ref records, measured.Records);
+                Interlocked.Add(ref bytes, measured.Bytes);
+                progress?.Report(Interlocked.Increment(ref checkedCount));
+            }
+            catch (Exception ex) when (Unexpected(ex))
             {
-                await CheckAttachmentAsync(item.Stream, item.Name, attachment, problems, ct).ConfigureAwait(false);
+                // Whatever a blob holds, it becomes a problem in the report, never a crash of the verifier.
+                problems.Add(new IntegrityProblem(ProblemKinds.ManifestUnreadable, item.Stream.Name, item.Name, $"The manifest cannot be checked: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}"));
             }
-
-            Interlocked.Add(ref records, measured.Records);
-            Interlocked.Add(ref bytes, measured.Bytes);
-            progress?.Report(Interlocked.Increment(ref checkedCount));
         }).ConfigureAwait(false);
 
         // 3. Chains, claims and windows, stream by stream.
         var unfiltered = request.From is null && request.To is null;
         var summaries = new List<StreamSummary>();
         var pendingClaims = new List<string>();
+        var pendingManifests = new Dictionary<string, LoadedManifest>(StringComparer.Ordinal);
         foreach (var stream in manifestsByStream.Keys.Union(claimsByStream.Keys).OrderBy(k => k.Name, StringComparer.Ordinal))
         {
             var names = manifestsByStream.GetValueOrDefault(stream) ?? [];
             var manifests = names.Where(loaded.ContainsKey).Select(n => loaded[n]).OrderBy(m => m.Manifest.Sequence).ToList();
             await CheckChainAsync(stream, manifests, unfiltered, problems, cancellationToken).ConfigureAwait(false);
-            await CheckClaimsAsync(stream, claimsByStream.GetValueOrDefault(stream) ?? [], manifests, unfiltered, keys, pendingClaims, problems, cancellationToken).ConfigureAwait(false);
+            var pending = await CheckClaimsAsync(stream, claimsByStream.GetValueOrDefault(stream) ?? [], manifests, unfiltered, keys, problems, cancellationToken).ConfigureAwait(false);
+            foreach (var (claimName, entries) in pending)
+            {
+                pendingClaims.Add(claimName);
+                foreach (var (entry, sha) in entries)
+                {
+                    // Claimed but not written yet: the claim holds the signed manifest; its content must still be there.
+                    pendingManifests[entry.Name] = new LoadedManifest(entry.Name, entry, sha);
+                    await CheckContentAsync(stream, entry.Name, entry.Content, problems, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await CheckSupplementsAsync(stream, manifests, loaded, problems, cancellationToken).ConfigureAwait(false);
             CheckWindows(stream, manifests, problems);
             if (manifests.Count > 0)
             {
@@ -133,7 +154,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         }
 
         // 4. Anchors: every head a daily summary recorded must still be in its chain, unchanged.
-        var anchors = await CheckAnchorsAsync(request, streamFilter, loaded, problems, cancellationToken).ConfigureAwait(false);
+        var anchors = await CheckAnchorsAsync(request, streamFilter, loaded, pendingManifests, keys, problems, cancellationToken).ConfigureAwait(false);
 
         // 5. Orphans, error records and rejections: reported, never failures, but their signatures are checked.
         var referenced = loaded.Values.Select(m => m.Manifest.Content.Blob).ToHashSet(StringComparer.Ordinal);
@@ -172,6 +193,10 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             BytesChecked = bytes,
         };
     }
+
+    /// <summary>Exceptions that mean "this blob holds something unexpected" (not cancellation, not the store being unreachable).</summary>
+    private static bool Unexpected(Exception ex) =>
+        ex is JsonException or FormatException or InvalidDataException or ArgumentException or NullReferenceException or InvalidOperationException or KeyNotFoundException;
 
     private static ParallelOptions Options(VerifyRequest request, CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Math.Max(1, request.Parallelism), CancellationToken = cancellationToken };
@@ -232,7 +257,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
     internal static IEnumerable<IntegrityProblem> VersionProblems(string name, IReadOnlyList<BlobItem> versions)
     {
         var stream = EvidencePaths.TryParse(name, out var parsed) ? parsed.Stream.Name
-            : EvidencePaths.TryParseClaim(name, out var claimStream, out _) ? claimStream.Name
+            : EvidencePaths.TryParseClaim(name, out var claimStream, out _, out _) ? claimStream.Name
             : name.Split('/')[0];
         var ids = string.Join(", ", versions.Select(v => v.VersionId ?? "(none)"));
         if (versions.All(v => v.IsLatestVersion == false))
@@ -277,9 +302,10 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             return null;
         }
 
-        if (manifest is null || manifest.Schema != EvidenceManifest.SchemaId || manifest.Content is null || manifest.Window is null)
+        if (manifest is null || manifest.Schema != EvidenceManifest.SchemaId || manifest.Content?.Blob is null || manifest.Content.Sha256 is null || manifest.Window is null
+            || (manifest.Previous is not null && (manifest.Previous.Manifest is null || manifest.Previous.Sha256 is null)))
         {
-            problems.Add(new IntegrityProblem(ProblemKinds.ManifestUnreadable, stream.Name, name, $"Not a {EvidenceManifest.SchemaId} manifest."));
+            problems.Add(new IntegrityProblem(ProblemKinds.ManifestUnreadable, stream.Name, name, $"Not a {EvidenceManifest.SchemaId} manifest (a required field is missing)."));
             return null;
         }
 
@@ -497,50 +523,74 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
     }
 
     /// <summary>
-    /// The chain claims (which take each position write-once) against the manifests: claims follow one
-    /// another with no gap or overlap; every manifest sits at a position a claim gave its name and hash;
-    /// every claimed manifest exists, except in the newest claim, whose writer may have stopped half-way
-    /// (listed as pending: the next write to the stream writes them).
+    /// The chain claims (which take each position write-once) against the manifests. At each position
+    /// the lowest attempt that checks out (<see cref="ChainClaims"/>) holds it; any claim blob that does not
+    /// check out is reported (planted or damaged), and so is a second valid one. Holders follow one another
+    /// with no gap or overlap and link to each other; every manifest sits at a position a holder gave its
+    /// name and hash; every claimed manifest exists, except in the newest holder, whose writer may have
+    /// stopped half-way: those are returned as pending (the next write to the stream writes them).
     /// </summary>
-    private async Task CheckClaimsAsync(EvidenceStream stream, List<string> claimNames, List<LoadedManifest> manifests, bool unfiltered, PublishedKeyCheck keys, List<string> pending, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    private async Task<List<(string Claim, IReadOnlyList<(EvidenceManifest Manifest, string Sha256)> Entries)>> CheckClaimsAsync(EvidenceStream stream, List<string> claimNames, List<LoadedManifest> manifests, bool unfiltered, PublishedKeyCheck keys, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
     {
-        var claims = new List<(string Name, ChainClaim Claim)>();
-        foreach (var name in claimNames.Order(StringComparer.Ordinal))
+        var claims = new ChainClaims(evidence, keys);
+        var holders = new List<ClaimReading>();
+        foreach (var position in claimNames.Select(n => (Name: n, Parsed: EvidencePaths.TryParseClaim(n, out _, out var f, out var a) ? (First: f, Attempt: a) : (First: -1L, Attempt: 0)))
+            .GroupBy(x => x.Parsed.First).OrderBy(g => g.Key))
         {
-            try
+            ClaimReading? holder = null;
+            foreach (var (name, _) in position.OrderBy(x => x.Parsed.Attempt))
             {
-                var claim = (await evidence.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<ChainClaim>(EvidenceJson.Options);
-                EvidencePaths.TryParseClaim(name, out _, out var first);
-                if (claim is not { Manifests.Count: > 0 } || claim.First != first || claim.Stream != stream.Name)
+                var reading = await claims.ReadAsync(stream, name, cancellationToken).ConfigureAwait(false);
+                if (reading is null)
                 {
-                    problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, "The chain claim is empty or does not hold the stream and position its name says."));
                     continue;
                 }
 
-                claims.Add((name, claim));
+                if (!reading.Valid)
+                {
+                    problems.Add(new IntegrityProblem(ProblemKinds.ClaimInvalid, stream.Name, name, $"Not a valid chain claim ({reading.Problem}): planted or damaged. Writers step over it."));
+                }
+                else if (holder is null)
+                {
+                    holder = reading;
+                }
+                else
+                {
+                    problems.Add(new IntegrityProblem(ProblemKinds.ChainFork, stream.Name, name, $"A second valid claim at position {reading.First}; {holder.Name} holds it."));
+                }
             }
-            catch (Exception ex) when (ex is JsonException or RequestFailedException)
+
+            if (holder is not null)
             {
-                problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, $"The chain claim cannot be read: {ex.Message.Split('\n')[0]}"));
+                holders.Add(holder);
             }
         }
 
         var positions = new Dictionary<long, (string Claim, ClaimedManifest Entry)>();
-        for (var i = 0; i < claims.Count; i++)
+        for (var i = 0; i < holders.Count; i++)
         {
-            var (name, claim) = claims[i];
-            var expectedFirst = i == 0 ? 0 : claims[i - 1].Claim.Last + 1;
-            if (unfiltered && claim.First != expectedFirst)
+            var holder = holders[i];
+            var expectedFirst = i == 0 ? 0 : holders[i - 1].Last + 1;
+            if (unfiltered && holder.First != expectedFirst)
             {
-                problems.Add(new IntegrityProblem(claim.First > expectedFirst ? ProblemKinds.ClaimGap : ProblemKinds.ChainFork, stream.Name, name,
-                    claim.First > expectedFirst
-                        ? $"Positions {expectedFirst}–{claim.First - 1} have no chain claim: a claim was deleted."
-                        : $"The claim starts at position {claim.First}, inside the claim before it (which ends at {claims[i - 1].Claim.Last}): two claims hold the same positions."));
+                problems.Add(new IntegrityProblem(holder.First > expectedFirst ? ProblemKinds.ClaimGap : ProblemKinds.ChainFork, stream.Name, holder.Name,
+                    holder.First > expectedFirst
+                        ? $"Positions {expectedFirst}–{holder.First - 1} have no valid chain claim: a claim was deleted or damaged."
+                        : $"The claim starts at position {holder.First}, inside the claim before it (which ends at {holders[i - 1].Last}): two claims hold the same positions."));
+            }
+            else if (i > 0 && holder.First == expectedFirst)
+            {
+                var link = holder.Manifests[0].Previous;
+                var before = holders[i - 1].LastLink;
+                if (link?.Manifest != before.Manifest || link?.Sha256 != before.Sha256)
+                {
+                    problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, holder.Name, $"The claim's first manifest links to {link?.Manifest ?? "nothing"}, not to {before.Manifest}, the last manifest of the claim before it."));
+                }
             }
 
-            for (var k = 0; k < claim.Manifests.Count; k++)
+            for (var k = 0; k < holder.Claim!.Manifests.Count; k++)
             {
-                positions.TryAdd(claim.First + k, (name, claim.Manifests[k]));
+                positions.TryAdd(holder.First + k, (holder.Name, holder.Claim.Manifests[k]));
             }
         }
 
@@ -550,7 +600,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             if (!positions.TryGetValue(manifest.Manifest.Sequence, out var at))
             {
                 problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, manifest.Name,
-                    $"No chain claim holds position {manifest.Manifest.Sequence}: the manifest was written outside the chain."));
+                    $"No valid chain claim holds position {manifest.Manifest.Sequence}: the manifest was written outside the chain."));
             }
             else if (at.Entry.Name != manifest.Name || at.Entry.Sha256 != manifest.Sha256)
             {
@@ -559,49 +609,61 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
             }
         }
 
+        var pending = new List<(string, IReadOnlyList<(EvidenceManifest, string)>)>();
         if (!unfiltered)
         {
-            return;
+            return pending;
         }
 
-        for (var i = 0; i < claims.Count; i++)
+        for (var i = 0; i < holders.Count; i++)
         {
-            var (name, claim) = claims[i];
-            var missing = claim.Manifests.Where(m => !byName.ContainsKey(m.Name)).ToList();
+            var holder = holders[i];
+            var missing = holder.Manifests.Select((m, k) => (Manifest: m, holder.Claim!.Manifests[k].Sha256)).Where(m => !byName.ContainsKey(m.Manifest.Name)).ToList();
             if (missing.Count == 0)
             {
                 continue;
             }
 
-            if (i == claims.Count - 1)
+            if (i == holders.Count - 1)
             {
-                // Its writer stopped between the claim and the manifests; the claimed bytes must still be genuine.
-                foreach (var entry in missing)
-                {
-                    var check = await keys.CheckAsync(Convert.FromBase64String(entry.Bytes), cancellationToken).ConfigureAwait(false);
-                    if (!check.Valid)
-                    {
-                        problems.Add(new IntegrityProblem(ProblemKinds.ClaimMismatch, stream.Name, name, $"The claimed manifest {entry.Name} fails its signature check: {check.Problem}."));
-                    }
-                }
-
-                pending.Add(name);
+                pending.Add((holder.Name, missing));
                 continue;
             }
 
-            foreach (var entry in missing)
+            foreach (var (entry, _) in missing)
             {
                 problems.Add(new IntegrityProblem(ProblemKinds.ClaimUnwritten, stream.Name, entry.Name,
-                    $"Claim {name} holds {entry.Name} at a position later claims build on, but the manifest does not exist: it was deleted."));
+                    $"Claim {holder.Name} holds {entry.Name} at a position later claims build on, but the manifest does not exist: it was deleted (the claim still holds its signed bytes)."));
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>A supplement names the manifest it adds to by its chain hash: that manifest must exist, unchanged.</summary>
+    private async Task CheckSupplementsAsync(EvidenceStream stream, List<LoadedManifest> manifests, ConcurrentDictionary<string, LoadedManifest> loaded, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    {
+        foreach (var supplement in manifests.Where(m => m.Manifest.Supplements is not null))
+        {
+            var link = supplement.Manifest.Supplements!;
+            var original = loaded.GetValueOrDefault(link.Manifest ?? string.Empty) ?? (link.Manifest is null ? null : await LoadOutOfScopeAsync(link.Manifest, cancellationToken).ConfigureAwait(false));
+            if (original is null || original.Sha256 != link.Sha256)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.ChainMismatch, stream.Name, supplement.Name,
+                    original is null
+                        ? $"The supplement adds to {link.Manifest}, which does not exist."
+                        : $"The supplement records hash {link.Sha256} for {link.Manifest}, which hashes to {original.Sha256}: the original was altered or replaced."));
             }
         }
     }
 
     /// <summary>
     /// Every daily summary anchors the heads of all streams; each anchored head must still be in its chain,
-    /// unchanged. With a digest from a mail, the summary carrying it must exist too.
+    /// unchanged (or, the newest only, claimed and not yet written). Only summaries whose manifest is signed
+    /// by a trusted key and whose content matches it are read; one that is not is reported. With a digest
+    /// from a mail, the summary carrying it must exist too.
     /// </summary>
-    private async Task<IReadOnlyList<AnchorSummary>> CheckAnchorsAsync(VerifyRequest request, EvidenceStream? streamFilter, ConcurrentDictionary<string, LoadedManifest> loaded, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<AnchorSummary>> CheckAnchorsAsync(VerifyRequest request, EvidenceStream? streamFilter, ConcurrentDictionary<string, LoadedManifest> loaded, IReadOnlyDictionary<string, LoadedManifest> pending, PublishedKeyCheck keys, ConcurrentBag<IntegrityProblem> problems, CancellationToken cancellationToken)
     {
         var anchors = new List<AnchorSummary>();
         var summaries = new List<(DailySummary Summary, string Manifest)>();
@@ -613,8 +675,12 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
                 continue;
             }
 
-            var summary = await ReadSummaryAsync(item.Name, cancellationToken).ConfigureAwait(false);
-            if (summary?.Anchor is not null)
+            var (summary, why) = await ReadSummaryAsync(item.Name, keys, cancellationToken).ConfigureAwait(false);
+            if (why is not null)
+            {
+                problems.Add(new IntegrityProblem(ProblemKinds.AnchorMismatch, DailySummaryService.Stream.Name, item.Name, $"The summary cannot anchor anything: {why}."));
+            }
+            else if (summary?.Anchor is not null)
             {
                 summaries.Add((summary, item.Name));
             }
@@ -637,7 +703,7 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
 
             foreach (var head in anchor.Heads.Where(h => streamFilter is null || h.Stream == streamFilter.Name))
             {
-                var found = loaded.GetValueOrDefault(head.Manifest) ?? await LoadOutOfScopeAsync(head.Manifest, cancellationToken).ConfigureAwait(false);
+                var found = loaded.GetValueOrDefault(head.Manifest) ?? pending.GetValueOrDefault(head.Manifest) ?? await LoadOutOfScopeAsync(head.Manifest, cancellationToken).ConfigureAwait(false);
                 string? why = found is null
                     ? $"The head of {head.Stream} anchored by the summary of {summary.Date} (sequence {head.Sequence}, {head.Manifest}) no longer exists: the end of the chain was cut."
                     : found.Sha256 != head.Sha256 || found.Manifest.Sequence != head.Sequence
@@ -662,24 +728,38 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
         return anchors;
     }
 
-    private async Task<DailySummary?> ReadSummaryAsync(string manifestName, CancellationToken cancellationToken)
+    /// <summary>A summary read as evidence: its manifest signed by a trusted key, its content at the recorded version and matching the manifest.</summary>
+    private async Task<(DailySummary? Summary, string? Problem)> ReadSummaryAsync(string manifestName, PublishedKeyCheck keys, CancellationToken cancellationToken)
     {
         try
         {
-            var manifest = (await evidence.GetBlobClient(manifestName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options);
-            if (manifest?.Content is null)
+            var bytes = (await evidence.GetBlobClient(manifestName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+            if (await keys.CheckAsync(bytes.ToMemory(), cancellationToken).ConfigureAwait(false) is { Valid: false } check)
             {
-                return null;
+                return (null, $"its manifest's signature fails ({check.Problem})");
             }
 
-            var gzip = (await evidence.GetBlobClient(manifest.Content.Blob).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToStream();
-            await using var json = new GZipStream(gzip, CompressionMode.Decompress);
-            return await JsonSerializer.DeserializeAsync<DailySummary>(json, EvidenceJson.Options, cancellationToken).ConfigureAwait(false);
+            var manifest = bytes.ToObjectFromJson<EvidenceManifest>(EvidenceJson.Options);
+            if (manifest?.Content?.Blob is null || manifest.Name != manifestName)
+            {
+                return (null, "its manifest is not this summary's");
+            }
+
+            var blob = evidence.GetBlobClient(manifest.Content.Blob);
+            var content = (await (manifest.Content.VersionId is { Length: > 0 } version ? blob.WithVersion(version) : blob).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content.ToArray();
+            using var gzip = new GZipStream(new MemoryStream(content), CompressionMode.Decompress);
+            using var json = new MemoryStream();
+            await gzip.CopyToAsync(json, cancellationToken).ConfigureAwait(false);
+            if (Convert.ToHexStringLower(SHA256.HashData(json.ToArray())) != manifest.Content.UncompressedSha256)
+            {
+                return (null, "its content does not match its manifest");
+            }
+
+            return (JsonSerializer.Deserialize<DailySummary>(json.ToArray(), EvidenceJson.Options), null);
         }
         catch (Exception ex) when (ex is RequestFailedException or JsonException or InvalidDataException)
         {
-            // Its manifest and content are verified like any other; here it only cannot anchor anything.
-            return null;
+            return (null, $"it cannot be read ({ex.Message.Split('\n')[0]})");
         }
     }
 

@@ -93,6 +93,7 @@ public static class ProblemKinds
     public const string SignatureUntrusted = "signature-untrusted";
     public const string SignatureInvalid = "signature-invalid";
     public const string ClaimMismatch = "claim-mismatch";
+    public const string ClaimInvalid = "claim-invalid";
     public const string ClaimGap = "claim-gap";
     public const string ClaimUnwritten = "claim-unwritten";
     public const string BlobOverwritten = "blob-overwritten";

@@ -131,7 +131,7 @@ public sealed class EvidenceWriterTests
         Assert.AreEqual(CommitStatus.Failed, failed.Status);
         StringAssert.Contains(failed.Reason, "403");
         StringAssert.Contains(failed.Reason, "Reader");
-        Assert.IsFalse(await store.Writer.IsCommittedAsync(Records.Stream, window, CancellationToken.None));
+        Assert.IsFalse(await store.Evidence.GetBlobClient(EvidencePaths.Manifest(Records.Stream, window)).ExistsAsync());
         var errors = await store.ListAsync(EvidencePaths.ErrorSuffix);
         Assert.HasCount(2, errors);
         var records = new List<ErrorRecord>();

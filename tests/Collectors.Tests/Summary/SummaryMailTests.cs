@@ -15,7 +15,7 @@ public sealed class SummaryMailTests
 {
     private static readonly DateOnly D = SummaryFixture.Day(3);
 
-    internal static DailySummaryService Service(TestStore store, TenantSimulator simulator, TimeProvider clock, SummaryOptions? options = null)
+    internal static DailySummaryService Service(TestStore store, TenantSimulator simulator, TimeProvider clock, SummaryOptions? options = null, Collectors.Evidence.EvidenceWriter? writer = null)
     {
         var azure = new AzureOptions
         {
@@ -27,7 +27,7 @@ public sealed class SummaryMailTests
         };
         return new DailySummaryService(
             SummaryFixture.Builder(store, clock),
-            store.NewWriter(clock),
+            writer ?? store.NewWriter(clock),
             store.Reader,
             store.State,
             () => GraphReportingClient.CreateGraphClient(azure, new SimulatorCredential()),
