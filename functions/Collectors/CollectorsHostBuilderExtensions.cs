@@ -2,14 +2,18 @@ using Azure.Core;
 using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Configuration;
-using Collectors.Defender;
+using Collectors.Catalog;
+using Collectors.DefenderFindings;
 using Collectors.DrJobs;
 using Collectors.DrTests;
 using Collectors.PolicyStates;
 using Collectors.Evidence;
-using Collectors.Graph;
+using Collectors.Entra;
+using Collectors.Events;
+using Collectors.Runtime;
 using Collectors.Signing;
 using Collectors.Summary;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -82,14 +86,33 @@ public static class CollectorsHostBuilderExtensions
             ?? throw new EvidenceStoreConfigurationException("The late-arrival sweep needs the state container; a container SAS connection is read-only.")));
         services.AddSingleton<LateArrivalSweep>();
 
+        // The runtime every collector runs on, its catalog, and the work queue it fans out through (when the
+        // app has one: the Functions app does; the CLI runs work items in-process).
+        services.AddSingleton(CollectorRegistration.Catalog);
+        if (builder.Configuration[WorkQueue.Setting] is { Length: > 0 } workQueue)
+        {
+            services.AddSingleton(sp => new WorkQueue(EventQueueConnection.Create(sp.GetRequiredService<IConfiguration>(), () => sp.GetRequiredService<TokenCredential>()).GetQueueClient(workQueue)));
+        }
+
+        services.AddSingleton(sp => new CollectorRuntime(
+            sp.GetRequiredService<CollectorCatalog>(),
+            sp.GetServices<ICollector>(),
+            sp.GetRequiredService<EvidenceWriter>(),
+            sp.GetRequiredService<LateArrivalSweep>(),
+            sp.GetRequiredService<IOptionsMonitor<WindowOptions>>(),
+            sp.GetService<WorkQueue>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CollectorRuntime>>()));
+
         // One line per collector.
         services.AddActivityLogCollector();
         services.AddDefenderFindingsCollector();
         services.AddPolicyStatesCollector();
         services.AddDrTestsCollector();
         services.AddDrJobsCollector();
-
-        services.AddEntraCollectors();
+        services.AddEntra();
+        services.AddEntraSignInsCollector();
+        services.AddEntraDirectoryAuditsCollector();
 
         services.AddDailySummary();
         return builder;

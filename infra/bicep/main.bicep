@@ -129,11 +129,14 @@ param drJobsSchedule string = '0 20 * * * *'
 @description('DAILY_SUMMARY_SCHEDULE.')
 param dailySummarySchedule string = '0 0 6 * * *'
 
-@description('DR_EVENTS_QUEUE: queue that DR-drill CloudEvents are delivered to.')
-param drEventsQueue string = 'dr-events'
+@description('DR_TESTS_QUEUE: queue that DR-drill CloudEvents are delivered to (the dr-tests collector).')
+param drTestsQueue string = 'dr-tests'
 
-@description('POLICY_EVENTS_QUEUE: queue that Azure Policy state-change events are delivered to.')
-param policyEventsQueue string = 'policy-events'
+@description('POLICY_STATES_QUEUE: queue that Azure Policy state-change events are delivered to (the policy-states collector).')
+param policyStatesQueue string = 'policy-states'
+
+@description('COLLECTOR_WORK_QUEUE: queue the timers put work items on (one per collector, stream and window range); a queue-triggered function runs each, so the platform spreads them across instances.')
+param collectorWorkQueue string = 'collector-work'
 
 // ---------------------------------------------------------------------------------------------------
 // Eventing
@@ -198,9 +201,16 @@ var checkedSummarySender = empty(recipients) || !empty(summarySender)
   ? summarySender
   : fail('summaryRecipients is set but summarySender is empty: the daily summary needs a sender mailbox (SUMMARY_SENDER).')
 
-var checkedQueues = drEventsQueue != policyEventsQueue
-  ? [drEventsQueue, policyEventsQueue]
-  : fail('DR_EVENTS_QUEUE and POLICY_EVENTS_QUEUE must be different queues; both are \'${drEventsQueue}\'.')
+var queueSettings = [
+  { setting: 'DR_TESTS_QUEUE', queue: drTestsQueue }
+  { setting: 'POLICY_STATES_QUEUE', queue: policyStatesQueue }
+  { setting: 'COLLECTOR_WORK_QUEUE', queue: collectorWorkQueue }
+]
+var checkedQueues = [
+  for (q, i) in queueSettings: length(filter(queueSettings, other => other.queue == q.queue)) == 1
+    ? q.queue
+    : fail('${q.setting} is \'${q.queue}\', the queue another setting names: DR_TESTS_QUEUE, POLICY_STATES_QUEUE and COLLECTOR_WORK_QUEUE must be different queues.')
+]
 
 // Production evidence sits under a Locked policy. A policy is created Unlocked, so production is always
 // a second deployment: trial (Unlocked) → verify → production with Locked (docs/deploy.md).
@@ -243,8 +253,9 @@ var appSettings = union(
     DEFENDER_FINDINGS_SCHEDULE: defenderFindingsSchedule
     DR_JOBS_SCHEDULE: drJobsSchedule
     DAILY_SUMMARY_SCHEDULE: dailySummarySchedule
-    DR_EVENTS_QUEUE: checkedQueues[0]
-    POLICY_EVENTS_QUEUE: checkedQueues[1]
+    DR_TESTS_QUEUE: checkedQueues[0]
+    POLICY_STATES_QUEUE: checkedQueues[1]
+    COLLECTOR_WORK_QUEUE: checkedQueues[2]
   },
   toObject(range(0, length(checkedSubscriptionIds)), i => 'Collectors__ActivityLog__Subscriptions__${i}', i => checkedSubscriptionIds[i]),
   toObject(range(0, length(approvedDeployers)), i => 'Collectors__ActivityLog__ApprovedDeployers__${i}', i => approvedDeployers[i]),
@@ -361,7 +372,7 @@ module functionApp 'modules/functionApp.bicep' = {
 }
 
 module drEvents 'modules/drEvents.bicep' = {
-  name: 'dr-events'
+  name: 'dr-tests'
   scope: rg
   params: {
     topicName: names.drTopic
@@ -378,7 +389,7 @@ module drEvents 'modules/drEvents.bicep' = {
 }
 
 module policyEvents 'modules/policyEvents.bicep' = if (deployPolicyEvents) {
-  name: 'policy-events'
+  name: 'policy-states'
   scope: rg
   params: {
     systemTopicName: names.policyTopic

@@ -1,3 +1,4 @@
+using Collectors;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -8,6 +9,9 @@ using Collectors.Configuration;
 using Collectors.Evidence;
 using Collectors.Verification;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 // A measuring harness, run by eng/bench.sh once per case in a fresh process, so that each process's
@@ -36,6 +40,7 @@ try
         "activity-log" => await ActivityLogAsync(),
         "entra-signins" => await EntraSignInsAsync(),
         "events" => await EventsAsync(),
+        "fanout" => await FanoutAsync(),
         _ => Usage(),
     };
 }
@@ -46,11 +51,36 @@ finally
 }
 
 // The late-arrival sweep the collectors are composed with (the benchmarks run backfills, which never sweep).
-LateArrivalSweep Sweep() => new(writer, new EvidenceReader(connection.Evidence), new SweepLedger(connection.State!), TimeProvider.System, NullLogger<LateArrivalSweep>.Instance);
+// The library composed as the Functions app composes it, against the simulator given on the command line.
+async Task<IHost> HostAsync(params (string Key, string? Value)[] extra)
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    var settings = new Dictionary<string, string?>
+    {
+        ["Evidence:ConnectionString"] = connectionString,
+        ["Evidence:Container"] = options.Container,
+        ["Evidence:StateContainer"] = options.StateContainer,
+        ["Evidence:RequireImmutability"] = "false",
+        ["Azure:Credential"] = "Simulator",
+        ["Azure:ResourceManagerEndpoint"] = arguments["simulator"],
+        ["Azure:GraphEndpoint"] = arguments["simulator"],
+        ["Azure:AdditionalTrustedCertificate"] = arguments["cert"],
+    };
+    foreach (var (key, value) in extra)
+    {
+        settings[key] = value;
+    }
+
+    builder.Configuration.AddInMemoryCollection(settings);
+    builder.AddCollectors();
+    var host = builder.Build();
+    await host.StartAsync();
+    return host;
+}
 
 int Usage()
 {
-    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins, events.");
+    Console.Error.WriteLine($"Unknown benchmark '{scenario}'. Known: writer, activity-log, entra-signins, events, fanout.");
     return 2;
 }
 
@@ -101,8 +131,8 @@ async Task<int> EventsAsync()
     var farStore = new EvidenceStore(far, options, NullLogger<EvidenceStore>.Instance);
     using var farSigner = new Collectors.Signing.LocalSigner(far.State!);
     var farWriter = new EvidenceWriter(farStore, new CheckpointStore(far.State!, far.Evidence, TimeProvider.System, NullLogger.Instance), new EvidenceSealer(farStore, farSigner), TimeProvider.System, NullLogger<EvidenceWriter>.Instance) { MaxBatch = batch };
-    var handler = new Collectors.Events.EventIngestionHandler([new Collectors.PolicyStates.PolicyStateEventRoute()], farWriter, new EvidenceReader(far.Evidence), Options.Create(new Collectors.Events.EventsOptions()), TimeProvider.System, NullLogger<Collectors.Events.EventIngestionHandler>.Instance);
-    var origin = Collectors.Events.EventOrigin.Queue("policy-events");
+    var handler = new Collectors.Events.EventIngestionHandler([new Collectors.PolicyStates.PolicyStatesEventRoute()], farWriter, new EvidenceReader(far.Evidence), Options.Create(new Collectors.Events.EventsOptions()), TimeProvider.System, NullLogger<Collectors.Events.EventIngestionHandler>.Instance);
+    var origin = Collectors.Events.EventOrigin.Queue("policy-states");
     var subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";
     var now = DateTimeOffset.UtcNow.AddMinutes(-5);
     var messages = Enumerable.Range(0, count).Select(i => BinaryData.FromString(
@@ -153,16 +183,16 @@ async Task<int> ActivityLogAsync()
         AdditionalTrustedCertificate = arguments["cert"],
     };
     var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-    var client = new ActivityLogClient(new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance));
-    var subscriptions = await client.ListSubscriptionsAsync(CancellationToken.None);
-    var collector = new ActivityLogCollector(client, writer, Sweep(), Options.Create(new ActivityLogOptions { Subscriptions = [.. subscriptions], MaxParallelSubscriptions = 4 }), TimeProvider.System, NullLogger<ActivityLogCollector>.Instance);
+    using var host = await HostAsync(("Collectors:ActivityLog:Sweep", "false"));
+    var runtime = host.Services.GetRequiredService<Collectors.Runtime.CollectorRuntime>();
+    var subscriptions = await new ActivityLogClient(new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance)).ListSubscriptionsAsync(CancellationToken.None);
     using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
     var before = await SimulatorStatsAsync(http, simulator);
     process.Refresh();
     var baseline = process.WorkingSet64;
     var clock = Stopwatch.StartNew();
-    var run = await collector.BackfillAsync(day, day.AddDays(1), null, null, CancellationToken.None);
+    var run = await runtime.BackfillAsync(ActivityLogCollector.Id, day, day.AddDays(1), null, null, CancellationToken.None);
     var seconds = clock.Elapsed.TotalSeconds;
     process.Refresh();
     var peak = process.PeakWorkingSet64;
@@ -172,6 +202,121 @@ async Task<int> ActivityLogAsync()
         $"activity-log subscriptions={subscriptions.Count} windows={run.Results.Count} failed={run.Failed} events={run.Records} requests={after.Requests - before.Requests} seconds={seconds:F2} events_per_s={run.Records / seconds:F0} " +
         $"simulator_busy_seconds={simulatorSeconds:F2} simulator_share={simulatorSeconds / seconds:P0} peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0}"));
     return run.Failed == 0 ? 0 : 1;
+}
+
+// Fan-out: one day of Activity Log for every subscription the simulator has (a separate process, ARM's read
+// token bucket on, --latency-ms of service time per ARM request), planned as the timer plans it (one work item
+// per stream) onto a real Azurite queue, and run by --workers consumers that take messages as the Functions
+// queue trigger does (receive, run through the runtime, delete). Compared with the floor the limits allow:
+//   floor = max(requests × latency ÷ workers,                        every worker busy waiting on ARM
+//               busiest subscription's requests × latency,            a stream is one writer at a time (its lease)
+//               (busiest subscription's requests − 250) ÷ 25 s)       ARM: 250-read bucket, 25 reads/s, per subscription
+async Task<int> FanoutAsync()
+{
+    var simulator = new Uri(arguments["simulator"]);
+    var workers = int.Parse(arguments.GetValueOrDefault("workers", "16"), CultureInfo.InvariantCulture);
+    var latency = double.Parse(arguments.GetValueOrDefault("latency-ms", "0"), CultureInfo.InvariantCulture) / 1000.0;
+    var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    var scenarioOptions = new Collectors.Simulator.Scenario.ScenarioOptions
+    {
+        Seed = int.Parse(arguments.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
+        Subscriptions = int.Parse(arguments.GetValueOrDefault("subscriptions", "200"), CultureInfo.InvariantCulture),
+        ActivityEventsPerHour = int.Parse(arguments.GetValueOrDefault("events-per-hour", "4"), CultureInfo.InvariantCulture),
+        DataStart = day,
+        Days = 1,
+    };
+    var queues = new Azure.Storage.Queues.QueueServiceClient(arguments["queue"]);
+    var queueName = $"fanout-{suffix}";
+    using var host = await HostAsync(
+        ("Collectors:ActivityLog:Sweep", "false"),
+        ("Collectors:ActivityLog:WindowMinutes", arguments.GetValueOrDefault("window-minutes", "15")),
+        ("AzureWebJobsStorage", arguments["queue"]),
+        (Collectors.Runtime.WorkQueue.Setting, queueName));
+    var runtime = host.Services.GetRequiredService<Collectors.Runtime.CollectorRuntime>();
+    var queue = queues.GetQueueClient(queueName);
+    await queue.CreateIfNotExistsAsync();
+    await evidenceStore.EnsureReadyAsync(CancellationToken.None);
+    using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
+    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
+    var before = await SimulatorStatsAsync(http, simulator);
+    process.Refresh();
+    var baseline = process.WorkingSet64;
+    var azuriteBefore = CpuSeconds(arguments.GetValueOrDefault("azurite-pid"));
+    var simulatorBefore = CpuSeconds(arguments.GetValueOrDefault("simulator-pid"));
+    var ownBefore = process.TotalProcessorTime.TotalSeconds;
+
+    var clock = Stopwatch.StartNew();
+    var items = await runtime.PlanBackfillAsync(ActivityLogCollector.Id, day, day.AddDays(1), null, CancellationToken.None);
+    await host.Services.GetRequiredService<Collectors.Runtime.WorkQueue>().SendAsync(items, CancellationToken.None);
+    var planned = clock.Elapsed.TotalSeconds;
+    var done = 0;
+    var committed = 0;
+    var failed = 0;
+    long records = 0;
+    var consumers = Enumerable.Range(0, workers).Select(async _ =>
+    {
+        while (Volatile.Read(ref done) < items.Count)
+        {
+            var received = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(10))).Value;
+            if (received.Length == 0)
+            {
+                await Task.Delay(50);
+                continue;
+            }
+
+            var run = await runtime.RunMessageAsync(received[0].MessageText, CancellationToken.None);
+            await queue.DeleteMessageAsync(received[0].MessageId, received[0].PopReceipt);
+            Interlocked.Add(ref committed, run?.Committed ?? 0);
+            Interlocked.Add(ref failed, run?.Failed ?? 1);
+            Interlocked.Add(ref records, run?.Records ?? 0);
+            Interlocked.Increment(ref done);
+        }
+    }).ToList();
+    await Task.WhenAll(consumers);
+    var seconds = clock.Elapsed.TotalSeconds;
+    process.Refresh();
+    var peak = process.PeakWorkingSet64;
+    var ownCpu = process.TotalProcessorTime.TotalSeconds - ownBefore;
+    var azuriteCpu = CpuSeconds(arguments.GetValueOrDefault("azurite-pid")) - azuriteBefore;
+    var simulatorCpu = CpuSeconds(arguments.GetValueOrDefault("simulator-pid")) - simulatorBefore;
+    var after = await SimulatorStatsAsync(http, simulator);
+    var throttle = await SimulatorThrottleAsync(http, simulator);
+    var requests = after.Requests - before.Requests;
+    // A stream is one work item, run by one worker: the items are as many rounds as streams ÷ workers, rounded up.
+    var rounds = (items.Count + workers - 1) / workers;
+    var floor = Math.Max(
+        Math.Max(requests * latency / workers, rounds * throttle.MaxSubscriptionRequests * latency),
+        Math.Max(0, (throttle.MaxSubscriptionRequests - 250) / 25.0));
+
+    // The evidence against the generator's ground truth, subscription by subscription, then verify.
+    var truth = new Collectors.Simulator.Scenario.TenantScenario(scenarioOptions);
+    var mismatched = 0;
+    var reader = new EvidenceReader(connection.Evidence);
+    foreach (var item in items)
+    {
+        var subscription = item.Key;
+        var expected = truth.Events(subscription, day, day.AddDays(1).AddTicks(-1)).Select(e => e.EventDataId).ToHashSet(StringComparer.Ordinal);
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var record in reader.RecordsInRangeAsync(ActivityLogCollector.StreamFor(subscription), day, day.AddDays(1), CancellationToken.None))
+        {
+            using var document = JsonDocument.Parse(record.Json);
+            stored.Add(document.RootElement.GetProperty("eventDataId").GetString()!);
+        }
+
+        if (!stored.SetEquals(expected))
+        {
+            mismatched++;
+        }
+    }
+
+    var report = await new EvidenceVerifier(connection.Evidence, connection.How, TimeProvider.System).VerifyAsync(new VerifyRequest(), null, CancellationToken.None);
+    await queue.DeleteIfExistsAsync();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"fanout workers={workers} subscriptions={items.Count} window_minutes={runtime.Windows(ActivityLogCollector.Id).WindowMinutes} windows={committed} failed={failed} records={records} requests={requests} throttled_429={throttle.Throttled} " +
+        $"max_subscription_requests={throttle.MaxSubscriptionRequests} latency_ms={latency * 1000:F0} plan_enqueue_seconds={planned:F1} seconds={seconds:F1} floor_seconds={floor:F1} ratio={seconds / floor:F2} " +
+        $"cpu_s_bench={ownCpu:F0} cpu_s_azurite={azuriteCpu:F0} cpu_s_simulator={simulatorCpu:F0} " +
+        $"peak_working_set_mb={peak / 1048576.0:F0} start_working_set_mb={baseline / 1048576.0:F0} ground_truth_mismatches={mismatched} verify_intact={report.Intact} manifests={report.ManifestsChecked}"));
+    return failed == 0 && mismatched == 0 && report.Intact ? 0 : 1;
 }
 
 // One day of interactive sign-ins through the Graph SDK client, paced at --limit requests per --window seconds
@@ -189,25 +334,25 @@ async Task<int> EntraSignInsAsync()
         AdditionalTrustedCertificate = arguments["cert"],
     };
     var day = DateTimeOffset.Parse(arguments["start"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-    var pacer = new Collectors.Graph.ReportingPacer(limit, TimeSpan.FromSeconds(windowSeconds), TimeProvider.System);
-    var client = new Collectors.Graph.GraphReportingClient(azure, new SimulatorCredential(), pacer, NullLogger<Collectors.Graph.GraphReportingClient>.Instance);
-    var options = new Collectors.Graph.AuditLogOptions();
-    var collector = new Collectors.Graph.AuditLogCollector(
-        Collectors.EntraSignIns.EntraSignInsCollector.Sources(options), options, client, writer, Sweep(), new SimulatorCredential(), new Uri("https://graph.microsoft.com/"), TimeProvider.System,
-        NullLogger.Instance);
+    using var host = await HostAsync(
+        ("Collectors:Graph:RequestsPerWindow", limit.ToString(CultureInfo.InvariantCulture)),
+        ("Collectors:Graph:WindowSeconds", windowSeconds.ToString(CultureInfo.InvariantCulture)),
+        ("Collectors:EntraSignIns:Sweep", "false"));
+    var runtime = host.Services.GetRequiredService<Collectors.Runtime.CollectorRuntime>();
+    var pacer = host.Services.GetRequiredService<Collectors.Entra.ReportingPacer>();
     using var http = new HttpClient(TrustedTransport.CreateHandler(arguments["cert"]));
     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench");
     var before = await SimulatorStatsAsync(http, simulator);
     process.Refresh();
     var baseline = process.WorkingSet64;
     var clock = Stopwatch.StartNew();
-    var run = await collector.BackfillAsync(day, day.AddDays(1), null, CancellationToken.None);
+    var run = await runtime.BackfillAsync(Collectors.Entra.SignIns.EntraSignInsCollector.Id, day, day.AddDays(1), null, null, CancellationToken.None);
     var seconds = clock.Elapsed.TotalSeconds;
     process.Refresh();
     var peak = process.PeakWorkingSet64;
     var after = await SimulatorStatsAsync(http, simulator);
     var pages = 0;
-    await foreach (var manifest in new EvidenceReader(connection.Evidence).ManifestsAsync(Collectors.EntraSignIns.EntraSignInsCollector.Sources(options)[0].StreamFor(SimulatorCredential.TenantId), day, day.AddDays(1), CancellationToken.None))
+    await foreach (var manifest in new EvidenceReader(connection.Evidence).ManifestsAsync(Collectors.Entra.SignIns.EntraSignInsCollector.SourcesFor(new())[0].StreamFor(SimulatorCredential.TenantId), day, day.AddDays(1), CancellationToken.None))
     {
         pages += manifest.Manifest.Source.Pages;
     }
@@ -223,6 +368,25 @@ static async Task<(long Requests, double Milliseconds)> SimulatorStatsAsync(Http
 {
     using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(simulator, "_simulator/stats")));
     return (document.RootElement.GetProperty("requests").GetInt64(), document.RootElement.GetProperty("handlingMilliseconds").GetDouble());
+}
+
+// User + system CPU seconds of another process (Linux /proc), or 0 when no pid is given.
+static double CpuSeconds(string? pid)
+{
+    if (pid is null || !File.Exists($"/proc/{pid}/stat"))
+    {
+        return 0;
+    }
+
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static async Task<(long Throttled, long MaxSubscriptionRequests)> SimulatorThrottleAsync(HttpClient http, Uri simulator)
+{
+    using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(simulator, "_simulator/stats")));
+    return (document.RootElement.GetProperty("throttled").GetInt64(), document.RootElement.GetProperty("maxSubscriptionRequests").GetInt64());
 }
 
 // Activity-Log-like records generated into one reusable buffer: the harness itself holds no population.

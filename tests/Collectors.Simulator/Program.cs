@@ -4,7 +4,7 @@ using Collectors.Simulator.Faults;
 using Collectors.Simulator.Scenario;
 
 // dotnet run --project tests/Collectors.Simulator -- --port 8443 --seed 42 [--subscriptions 3] [--events-per-hour 100]
-//   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--page-size 200]
+//   [--start 2026-11-24] [--days 2] [--faults none|rough] [--cert out/simulator.pem] [--arm-token-bucket true|false] [--arm-latency-ms 0] [--page-size 200]
 //   [--signins-per-hour 100] [--audits-per-hour 10] [--graph-limit 5] [--graph-window-seconds 10]
 //   [--assessments-per-subscription 8500]
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -12,7 +12,7 @@ for (var i = 0; i < args.Length; i++)
 {
     if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
     {
-        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds --mail-dir --assessments-per-subscription");
+        Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. Options: --port --seed --subscriptions --events-per-hour --start --days --faults --cert --evidence-account --arm-token-bucket --arm-latency-ms --page-size --signins-per-hour --audits-per-hour --graph-limit --graph-window-seconds --mail-dir --assessments-per-subscription");
         return 2;
     }
 
@@ -29,6 +29,7 @@ try
         CertificatePath = options.GetValueOrDefault("cert") is { } cert ? Path.GetFullPath(cert) : null,
         MailDirectory = options.GetValueOrDefault("mail-dir") is { } mailDir ? Path.GetFullPath(mailDir) : null,
         ArmTokenBucket = bool.Parse(options.GetValueOrDefault("arm-token-bucket", "true")),
+        ArmLatency = TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("arm-latency-ms", "0"), CultureInfo.InvariantCulture)),
         ActivityLogPageSize = int.Parse(options.GetValueOrDefault("page-size", "200"), CultureInfo.InvariantCulture),
         GraphRequestsPerWindow = int.Parse(options.GetValueOrDefault("graph-limit", "5"), CultureInfo.InvariantCulture),
         GraphThrottleWindow = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("graph-window-seconds", "10"), CultureInfo.InvariantCulture)),

@@ -11,10 +11,22 @@ namespace Collectors.Simulator;
 
 public sealed class SimulatorStats
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bySubscription = new(StringComparer.OrdinalIgnoreCase);
     private long _requests;
     private long _ticks;
+    private long _throttled;
 
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Requests refused by ARM's token bucket (429).</summary>
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    /// <summary>Requests served for the busiest subscription.</summary>
+    public long MaxSubscriptionRequests => _bySubscription.IsEmpty ? 0 : _bySubscription.Values.Max();
+
+    public void Throttle() => Interlocked.Increment(ref _throttled);
+
+    public void Subscription(string subscriptionId) => _bySubscription.AddOrUpdate(subscriptionId, 1, (_, n) => n + 1);
 
     public double HandlingMilliseconds => TimeSpan.FromTicks(Interlocked.Read(ref _ticks)).TotalMilliseconds;
 
@@ -44,6 +56,9 @@ public sealed record SimulatorOptions
 
     /// <summary>Enforce ARM's read token bucket (250, refill 25/s per subscription and principal).</summary>
     public bool ArmTokenBucket { get; init; } = true;
+
+    /// <summary>Service time added to every ARM subscription request (a region away, a busy API): the benchmarks' stand-in for ARM's own latency.</summary>
+    public TimeSpan ArmLatency { get; init; }
 
     public Graph.GraphScenarioOptions Graph { get; init; } = new();
 
@@ -188,12 +203,23 @@ public sealed class TenantSimulator : IAsyncDisposable
                 var key = $"{context.Request.Path.Value?.Split('/').ElementAtOrDefault(2)}|{Principal(authorization)}";
                 if (bucket.Take(key) is { } wait)
                 {
+                    stats.Throttle();
                     FaultInjector.SetRetryAfter(context.Response, wait);
                     await ArmErrors.WriteAsync(context, 429, "TooManyRequests", "Number of read requests for subscription exceeded the limit of the regional token bucket. For more information, see https://aka.ms/arm-throttling.");
                     return;
                 }
 
                 context.Response.Headers["x-ms-ratelimit-remaining-subscription-reads"] = bucket.Remaining(key).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (context.Request.Path.StartsWithSegments("/subscriptions") && context.Request.Path.Value?.Split('/').ElementAtOrDefault(2) is { Length: > 0 } subscription)
+            {
+                stats.Subscription(subscription);
+            }
+
+            if (options.ArmLatency > TimeSpan.Zero && context.Request.Path.StartsWithSegments("/subscriptions"))
+            {
+                await Task.Delay(options.ArmLatency, context.RequestAborted);
             }
 
             context.Items[ResponseBody.FaultKey] = fault;
@@ -208,7 +234,7 @@ public sealed class TenantSimulator : IAsyncDisposable
             }
         });
 
-        app.MapGet("/_simulator/stats", (HttpContext context) => context.Response.WriteAsJsonAsync(new { requests = stats.Requests, handlingMilliseconds = stats.HandlingMilliseconds }));
+        app.MapGet("/_simulator/stats", (HttpContext context) => context.Response.WriteAsJsonAsync(new { requests = stats.Requests, handlingMilliseconds = stats.HandlingMilliseconds, throttled = stats.Throttled, maxSubscriptionRequests = stats.MaxSubscriptionRequests }));
 
         app.MapGet("/subscriptions", context => SubscriptionsEndpoint.HandleAsync(context, scenario));
         app.MapGet("/subscriptions/{subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values", (HttpContext context, string subscriptionId) =>

@@ -11,12 +11,15 @@ public static class CollectorsCli
     public const int UsageError = 2;
 
     /// <param name="configuration">Settings layered over appsettings.json and the environment (tests; an embedding host).</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? configuration = null)
+    /// <param name="extend">Composition added after the library's (an embedding host's own collectors).</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? configuration = null, Action<Microsoft.Extensions.Hosting.IHostApplicationBuilder>? extend = null)
     {
         CliConfiguration.Layer = configuration;
+        CollectorsHost.Extend = extend;
         var root = new RootCommand("Collectors: SOC 2 evidence that collects itself. Run collectors, and verify the evidence store.");
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(ListCommand.Create(output, error));
         root.Subcommands.Add(SummaryCommand.Create(output, error));
         root.Subcommands.Add(IngestEventCommand.Create(output, error));
 

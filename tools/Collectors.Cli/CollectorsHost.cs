@@ -9,7 +9,13 @@ namespace Collectors.Cli;
 /// <summary>The same composition as the Functions app (AddCollectors), hosted for one CLI command.</summary>
 internal static class CollectorsHost
 {
-    public static async Task<IHost> StartAsync(IDictionary<string, string?> overrides, bool verbose, TextWriter error, CancellationToken cancellationToken)
+    private static readonly AsyncLocal<Action<IHostApplicationBuilder>?> s_extend = new();
+
+    /// <summary>Composition added after AddCollectors by an embedding caller (tests add a collector of their own).</summary>
+    public static Action<IHostApplicationBuilder>? Extend { get => s_extend.Value; set => s_extend.Value = value; }
+
+    /// <param name="validate">False starts nothing and validates nothing: for commands that only read the composition (list).</param>
+    public static async Task<IHost> StartAsync(IDictionary<string, string?> overrides, bool verbose, TextWriter error, CancellationToken cancellationToken, bool validate = true)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(CliConfiguration.Build(overrides));
@@ -21,7 +27,13 @@ internal static class CollectorsHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.AddCollectors();
+        Extend?.Invoke(builder);
         var host = builder.Build();
+        if (!validate)
+        {
+            return host;
+        }
+
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,7 @@ namespace Collectors.ActivityLog;
 /// Judges committed Activity Log evidence (fetching and judging are separate: checks read only what
 /// the store holds). Findings name the control, the item, and the manifest and eventDataId behind it.
 /// </summary>
-public sealed class ActivityLogChecks
+internal sealed class ActivityLogChecks
 {
     public const string OutOfBandChange = "out-of-band-change";
     public const string RoleChange = "role-change";
@@ -35,15 +35,6 @@ public sealed class ActivityLogChecks
             ? null
             : $"/providers/microsoft.storage/storageaccounts/{evidenceStorageAccountName.Trim().ToLowerInvariant()}";
     }
-
-    /// <summary>The checks, each with the SOC 2 criterion it evidences.</summary>
-    public static IReadOnlyList<(string Check, string Criterion, string Description)> Definitions { get; } =
-    [
-        (OutOfBandChange, "CC8.1", "Successful write, delete or action by an identity that is not an approved deployer"),
-        (RoleChange, "CC6.3", "Role assignment or role definition created, changed or deleted"),
-        (SelfProtection, "CC7.2", "Any change (or attempt) to the evidence storage account: immutability policy, legal hold, diagnostic settings, network rules"),
-        (FailedOperations, "CC7.2", "Failed management operations: count and top callers"),
-    ];
 
     /// <summary>Whether the self-protection check knows which account to watch.</summary>
     public bool WatchesEvidenceAccount => _evidenceAccountSegment is not null;

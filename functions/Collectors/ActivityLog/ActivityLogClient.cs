@@ -10,7 +10,7 @@ namespace Collectors.ActivityLog;
 /// The subscription Activity Log: GET /subscriptions/{id}/providers/Microsoft.Insights/eventtypes/management/values
 /// (api-version 2015-04-01, the only stable one), every page, records as returned.
 /// </summary>
-public sealed class ActivityLogClient(ArmRestClient arm)
+internal sealed class ActivityLogClient(ArmRestClient arm)
 {
     public const string ApiVersion = "2015-04-01";
     public const string SubscriptionsApiVersion = "2022-12-01";
@@ -110,20 +110,8 @@ public sealed class ActivityLogClient(ArmRestClient arm)
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static EvidenceSourceException Explain(ArmRequestException ex, string subscriptionId) => ex.Status switch
-    {
-        403 => new EvidenceSourceException(
-            $"ARM returned 403 {ex.Code} for the Activity Log of subscription {subscriptionId}: the collector's identity needs the Reader role on /subscriptions/{subscriptionId} (action microsoft.insights/eventtypes/values/read). See README#permissions. ARM said: {ex.ServiceMessage}",
-            403, ex.Code, ex),
-        401 => new EvidenceSourceException(
-            $"ARM returned 401 {ex.Code} for subscription {subscriptionId}: the token was not accepted. Check Azure__Credential, Azure__ManagedIdentityClientId and Azure__Cloud. ARM said: {ex.ServiceMessage}",
-            401, ex.Code, ex),
-        404 => new EvidenceSourceException(
-            $"ARM returned 404 {ex.Code} for subscription {subscriptionId}: it does not exist or the identity cannot see it. Check Collectors__ActivityLog__Subscriptions. ARM said: {ex.ServiceMessage}",
-            404, ex.Code, ex),
-        400 => new EvidenceSourceException($"ARM rejected the Activity Log query for subscription {subscriptionId} with 400 {ex.Code}: {ex.ServiceMessage}", 400, ex.Code, ex),
-        _ => new EvidenceSourceException(
-            $"ARM kept answering {ex.Status} {ex.Code} for subscription {subscriptionId} after the configured retries (Azure__Retry__MaxRetries); nothing was committed and the next run retries this window. ARM said: {ex.ServiceMessage}",
-            ex.Status, ex.Code, ex),
-    };
+    private static EvidenceSourceException Explain(ArmRequestException ex, string subscriptionId) =>
+        SourceFailure.Explain(ex, "ARM", $"the Activity Log of subscription {subscriptionId}",
+            $"the collector's identity needs the Reader role on /subscriptions/{subscriptionId} (action microsoft.insights/eventtypes/values/read)",
+            "the subscription does not exist or the identity cannot see it. Check Collectors__ActivityLog__Subscriptions");
 }

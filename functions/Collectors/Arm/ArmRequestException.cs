@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Collectors.Arm;
 
 /// <summary>An ARM (or Graph) call answered with an error after the retry policy gave up.</summary>
-public sealed class ArmRequestException(int status, string? code, string message, Uri url)
+internal sealed class ArmRequestException(int status, string? code, string message, Uri url)
     : Exception($"{status} {code}: {message}")
 {
     public int Status { get; } = status;

@@ -13,7 +13,7 @@ namespace Collectors.Arm;
 /// Resource Graph, Recovery Services): Azure.Core's pipeline (retries honouring Retry-After, logging,
 /// a bearer token for the configured cloud), the configured endpoint and trust, and raw pages.
 /// </summary>
-public sealed partial class ArmRestClient
+internal sealed partial class ArmRestClient
 {
     private readonly HttpPipeline _pipeline;
     private readonly int _malformedPageRetries;
@@ -123,29 +123,17 @@ public sealed partial class ArmRestClient
     /// </summary>
     public async IAsyncEnumerable<JsonPage> GetPagesAsync(Uri first, SourceLog log, string arrayProperty, string nextLinkProperty, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var links = new NextLinks(Endpoint, "ARM", "Azure__ResourceManagerEndpoint");
         Uri? url = first;
         while (url is not null)
         {
             var page = await GetPageAsync(url, arrayProperty, nextLinkProperty, cancellationToken).ConfigureAwait(false);
             log.AddPage();
             yield return page;
-            if (page.NextLink is null)
-            {
-                log.MarkComplete();
-                yield break;
-            }
-
-            if (!seen.Add(page.NextLink))
-            {
-                throw new EvidenceSourceException($"The service returned the same next link twice ({Redact(page.NextLink)}); the population cannot be proven complete. The next run retries this window.");
-            }
-
-            if (!Uri.TryCreate(page.NextLink, UriKind.Absolute, out url))
-            {
-                throw new EvidenceSourceException($"The service returned a next link that is not an absolute URL ({Redact(page.NextLink)}).");
-            }
+            url = links.Next(page.NextLink);
         }
+
+        log.MarkComplete();
     }
 
     private async Task<JsonPage> GetPageAsync(Uri url, string arrayProperty, string nextLinkProperty, CancellationToken cancellationToken)
@@ -159,7 +147,7 @@ public sealed partial class ArmRestClient
             }
             catch (JsonException ex) when (attempt < _malformedPageRetries)
             {
-                LogMalformedPage(_logger, ex, Redact(url.ToString()), attempt + 1, body.Length);
+                LogMalformedPage(_logger, ex, NextLinks.Redact(url.ToString()), attempt + 1, body.Length);
                 await Task.Delay(_pageRetryDelay * (attempt + 1), cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException ex)
@@ -176,12 +164,6 @@ public sealed partial class ArmRestClient
         {
             throw new EvidenceSourceException($"Refusing to send the ARM token to {url.GetLeftPart(UriPartial.Authority)}: the configured Resource Manager endpoint is {Endpoint.GetLeftPart(UriPartial.Authority)} (Azure__ResourceManagerEndpoint).");
         }
-    }
-
-    private static string Redact(string url)
-    {
-        var token = url.IndexOf("skiptoken=", StringComparison.OrdinalIgnoreCase);
-        return token < 0 ? url : url[..(token + "skiptoken=".Length)] + "…";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Page {Url} was not valid JSON (attempt {Attempt}, {Bytes} bytes); fetching it again")]
@@ -212,4 +194,4 @@ public sealed partial class ArmRestClient
 }
 
 /// <summary>A successful answer: its body and its headers (names compared without case).</summary>
-public sealed record ArmResponse(ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, string> Headers);
+internal sealed record ArmResponse(ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, string> Headers);

@@ -7,7 +7,7 @@ namespace Collectors.Arm;
 /// One page of a list response, kept as the bytes the service sent: each item of the array is a slice
 /// of the body (no re-serialisation), and the next link is read from its property.
 /// </summary>
-public sealed class JsonPage
+internal sealed class JsonPage
 {
     private readonly List<Range> _items;
 

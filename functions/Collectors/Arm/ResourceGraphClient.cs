@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Collectors.Arm;
 
 /// <summary>One Resource Graph query: its name (for notes), KQL text, scope (null: the tenant) and page size.</summary>
-public sealed record ResourceGraphQuery(string Name, string Text, IReadOnlyList<string>? Subscriptions, int Top = 1000);
+internal sealed record ResourceGraphQuery(string Name, string Text, IReadOnlyList<string>? Subscriptions, int Top = 1000);
 
 /// <summary>
 /// Azure Resource Graph through the ARM pipeline: POST /providers/Microsoft.ResourceGraph/resources
@@ -16,7 +16,7 @@ public sealed record ResourceGraphQuery(string Name, string Text, IReadOnlyList<
 /// the per-identity quota honoured, and the population proven complete (no truncation, rows received
 /// equal to totalRecords) or refused.
 /// </summary>
-public sealed partial class ResourceGraphClient(ArmRestClient arm, TimeProvider time, ILogger<ResourceGraphClient> logger)
+internal sealed partial class ResourceGraphClient(ArmRestClient arm, TimeProvider time, ILogger<ResourceGraphClient> logger)
 {
     public const string ApiVersion = "2024-04-01";
     public const string QuotaRemainingHeader = "x-ms-user-quota-remaining";
@@ -58,7 +58,7 @@ public sealed partial class ResourceGraphClient(ArmRestClient arm, TimeProvider 
             if (headers.TryGetValue(SubscriptionLimitHeader, out var limit) && limit.Equals("true", StringComparison.OrdinalIgnoreCase))
             {
                 throw new EvidenceSourceException(
-                    $"Resource Graph answered the '{query.Name}' query with {SubscriptionLimitHeader}: true: the identity can see more subscriptions than one query covers, so the population is incomplete and nothing was committed. List the subscriptions in Collectors__Defender__Subscriptions__N.",
+                    $"Resource Graph answered the '{query.Name}' query with {SubscriptionLimitHeader}: true: the identity can see more subscriptions than one query covers, so the population is incomplete and nothing was committed. List the subscriptions in Collectors__DefenderFindings__Subscriptions__N.",
                     200, "SubscriptionLimitHit");
             }
 
@@ -257,22 +257,8 @@ public sealed partial class ResourceGraphClient(ArmRestClient arm, TimeProvider 
     private static EvidenceSourceException Explain(ArmRequestException ex, ResourceGraphQuery query)
     {
         var scope = query.Subscriptions is { Count: > 0 } s ? $"subscription(s) {string.Join(", ", s)}" : "the tenant";
-        return ex.Status switch
-        {
-            403 => new EvidenceSourceException(
-                $"Resource Graph returned 403 {ex.Code} for the '{query.Name}' query over {scope}: the collector's identity needs the Security Reader role (or Reader) on each subscription to read Defender for Cloud data. See README#permissions. Resource Graph said: {ex.ServiceMessage}",
-                403, ex.Code, ex),
-            401 => new EvidenceSourceException(
-                $"Resource Graph returned 401 {ex.Code}: the token was not accepted. Check Azure__Credential, Azure__ManagedIdentityClientId and Azure__Cloud. Resource Graph said: {ex.ServiceMessage}",
-                401, ex.Code, ex),
-            400 => new EvidenceSourceException($"Resource Graph rejected the '{query.Name}' query over {scope} with 400 {ex.Code}: {ex.ServiceMessage}", 400, ex.Code, ex),
-            429 => new EvidenceSourceException(
-                $"Resource Graph kept throttling the '{query.Name}' query (429 {ex.Code}) after the configured retries (Azure__Retry__MaxRetries); another tool may be spending this identity's quota. Nothing was committed. Resource Graph said: {ex.ServiceMessage}",
-                429, ex.Code, ex),
-            _ => new EvidenceSourceException(
-                $"Resource Graph kept answering {ex.Status} {ex.Code} for the '{query.Name}' query after the configured retries (Azure__Retry__MaxRetries); nothing was committed. Resource Graph said: {ex.ServiceMessage}",
-                ex.Status, ex.Code, ex),
-        };
+        return SourceFailure.Explain(ex, "Resource Graph", $"the '{query.Name}' query over {scope}",
+            "the collector's identity needs the Security Reader role (or Reader) on each subscription to read Defender for Cloud data");
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Resource Graph query {Query}: {Rows} rows in {Pages} page(s), complete")]

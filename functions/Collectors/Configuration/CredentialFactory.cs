@@ -5,7 +5,7 @@ using Azure.Identity;
 namespace Collectors.Configuration;
 
 /// <summary>Builds the one <see cref="TokenCredential"/> the suite uses, from <c>Azure:Credential</c>.</summary>
-public static class CredentialFactory
+internal static class CredentialFactory
 {
     public static TokenCredential Create(AzureOptions options, IEnumerable<Uri> endpoints)
     {
@@ -49,7 +49,7 @@ public static class CredentialFactory
 /// A fixed, unsigned JWT for loopback emulators only (the tenant simulator, Azurite with OAuth).
 /// It is shaped like an Entra token (aud, iss, oid, exp) because Azurite's OAuth mode checks those claims.
 /// </summary>
-public sealed class SimulatorCredential : TokenCredential
+internal sealed class SimulatorCredential : TokenCredential
 {
     public const string TenantId = "00000000-0000-0000-0000-0000000051a1";
     public const string ObjectId = "00000000-0000-0000-0000-0000005e1f00";

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Collectors.Configuration;
 
 /// <summary>Checks the Evidence section at start-up, naming the setting to fix.</summary>
-public sealed partial class EvidenceOptionsValidator : IValidateOptions<EvidenceOptions>
+internal sealed partial class EvidenceOptionsValidator : IValidateOptions<EvidenceOptions>
 {
     public ValidateOptionsResult Validate(string? name, EvidenceOptions options)
     {

@@ -9,7 +9,7 @@ namespace Collectors.Configuration;
 /// (<c>Azure:AdditionalTrustedCertificate</c>). Validation is never switched off: a certificate that
 /// fails the system check is accepted only if it chains to the extra certificate and matches the host.
 /// </summary>
-public static class TrustedTransport
+internal static class TrustedTransport
 {
     public static SocketsHttpHandler CreateHandler(string? additionalTrustedCertificatePath)
     {

@@ -5,16 +5,10 @@ using Collectors.Findings;
 namespace Collectors.DrJobs;
 
 /// <summary>Judges committed vault jobs: test failovers and restores that failed, or never completed within the collection lag.</summary>
-public sealed class DrJobChecks
+internal sealed class DrJobChecks
 {
     public const string Failed = "dr-job-failed";
     public const string Incomplete = "dr-job-incomplete";
-
-    public static IReadOnlyList<(string Check, string Criterion, string Description)> Definitions { get; } =
-    [
-        (Failed, "A1.3", "A Site Recovery test failover (or its cleanup) or an Azure Backup restore failed"),
-        (Incomplete, "A1.3", "A Site Recovery test failover or an Azure Backup restore had not completed when collected (still running, cancelled, suspended) — a drill that was never finished"),
-    ];
 
     public async Task<IReadOnlyList<Finding>> EvaluateAsync(string stream, IAsyncEnumerable<EvidenceRecord> records, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Collectors.DrJobs;
 /// A Recovery Services vault's drill jobs through ARM: Site Recovery replication jobs (TestFailover and
 /// TestFailoverCleanup scenarios) and Azure Backup restore jobs, each started in the window, records as returned.
 /// </summary>
-public sealed class DrJobsClient(ArmRestClient arm)
+internal sealed class DrJobsClient(ArmRestClient arm)
 {
     /// <summary>The latest stable Site Recovery version in azure-rest-api-specs (ReplicationJobs_List example).</summary>
     public const string ReplicationApiVersion = "2024-10-01";
@@ -122,17 +122,8 @@ public sealed class DrJobsClient(ArmRestClient arm)
     private static EvidenceSourceException Explain(ArmRequestException ex, string vaultId, Uri url)
     {
         var what = url.AbsolutePath.EndsWith("/backupJobs", StringComparison.OrdinalIgnoreCase) ? "backupJobs" : "replicationJobs";
-        return ex.Status switch
-        {
-            403 => new EvidenceSourceException(
-                $"ARM returned 403 {ex.Code} for the {what} of vault {vaultId}: the collector's identity needs the Reader role on the vault (action Microsoft.RecoveryServices/vaults/{what}/read). See README#permissions. ARM said: {ex.ServiceMessage}", 403, ex.Code, ex),
-            404 => new EvidenceSourceException(
-                $"ARM returned 404 {ex.Code} for the {what} of vault {vaultId}: the vault does not exist or the identity cannot see it. Check Collectors__DrJobs__Vaults. ARM said: {ex.ServiceMessage}", 404, ex.Code, ex),
-            401 => new EvidenceSourceException(
-                $"ARM returned 401 {ex.Code} for vault {vaultId}: the token was not accepted. Check Azure__Credential, Azure__ManagedIdentityClientId and Azure__Cloud. ARM said: {ex.ServiceMessage}", 401, ex.Code, ex),
-            400 => new EvidenceSourceException($"ARM rejected the {what} query for vault {vaultId} with 400 {ex.Code}: {ex.ServiceMessage}", 400, ex.Code, ex),
-            _ => new EvidenceSourceException(
-                $"ARM kept answering {ex.Status} {ex.Code} for the {what} of vault {vaultId} after the configured retries (Azure__Retry__MaxRetries); nothing was committed and the next run retries this window. ARM said: {ex.ServiceMessage}", ex.Status, ex.Code, ex),
-        };
+        return SourceFailure.Explain(ex, "ARM", $"the {what} of vault {vaultId}",
+            $"the collector's identity needs the Reader role on the vault (action Microsoft.RecoveryServices/vaults/{what}/read)",
+            "the vault does not exist or the identity cannot see it. Check Collectors__DrJobs__Vaults");
     }
 }

@@ -12,20 +12,13 @@ namespace Collectors.DrTests;
 /// have a passing drill within its required interval; the latest drill of every workload (configured or
 /// not) must have passed and met its recovery targets. Reads the evidence back over the longest interval.
 /// </summary>
-public sealed class DrTestChecks(IOptions<DrTestsOptions> options)
+internal sealed class DrTestChecks(IOptions<DrTestsOptions> options)
 {
     public const string Overdue = "dr-test-overdue";
     public const string LastFailed = "dr-test-failed";
     public const string OverTarget = "dr-test-over-target";
 
     public const int DefaultIntervalDays = 90;
-
-    public static IReadOnlyList<(string Check, string Criterion, string Description)> Definitions { get; } =
-    [
-        (Overdue, "A1.3", "A configured workload has no passing DR drill within its required interval (default 90 days)"),
-        (LastFailed, "A1.3", "The latest DR drill of a workload failed"),
-        (OverTarget, "A1.3", "The latest DR drill of a workload achieved an RTO or RPO above its target (the configured one, and the drill's own)"),
-    ];
 
     public async Task<IReadOnlyList<Finding>> EvaluateAsync(EvidenceReader reader, EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {

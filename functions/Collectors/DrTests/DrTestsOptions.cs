@@ -1,7 +1,7 @@
 namespace Collectors.DrTests;
 
 /// <summary>Section <c>Collectors:DrTests</c>.</summary>
-public sealed class DrTestsOptions
+internal sealed class DrTestsOptions
 {
     public const string SectionName = "Collectors:DrTests";
 
@@ -13,7 +13,7 @@ public sealed class DrTestsOptions
 }
 
 /// <summary>A workload with its drill interval and recovery targets (null: the drill's own stated target applies).</summary>
-public sealed class DrWorkload
+internal sealed class DrWorkload
 {
     public string Name { get; set; } = string.Empty;
 

@@ -1,24 +1,25 @@
 using Collectors.Events;
+using Collectors.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Collectors.DrTests;
 
-public static class DrTestsServiceCollectionExtensions
+internal static class DrTestsServiceCollectionExtensions
 {
     public static IServiceCollection AddDrTestsCollector(this IServiceCollection services)
     {
         services.AddOptions<DrTestsOptions>().BindConfiguration(DrTestsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DrTestsOptions>, DrTestsOptionsValidator>();
         services.AddEventIngestion();
-        services.AddSingleton<IEventRoute, DrTestEventRoute>();
+        services.AddEventCollector<DrTestsEventRoute>();
         services.AddSingleton<DrTestChecks>();
-        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(DrTestEventRoute.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<DrTestChecks>().EvaluateAsync(reader, stream, from, to, ct)));
+        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(DrTestsEventRoute.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<DrTestChecks>().EvaluateAsync(reader, stream, from, to, ct)));
         return services;
     }
 }
 
-public sealed class DrTestsOptionsValidator : IValidateOptions<DrTestsOptions>
+internal sealed class DrTestsOptionsValidator : IValidateOptions<DrTestsOptions>
 {
     public ValidateOptionsResult Validate(string? name, DrTestsOptions options)
     {

@@ -11,7 +11,7 @@ namespace Collectors.Events;
 /// may pass. Everything else that goes wrong while handling a message is about the message, and
 /// becomes its rejection record.
 /// </summary>
-public static class DeliveryFailure
+internal static class DeliveryFailure
 {
     public static bool IsRetryable(Exception exception) => exception switch
     {

@@ -12,7 +12,7 @@ namespace Collectors.Events;
 /// <c>AzureWebJobsStorage__queueServiceUri</c> with <c>AzureWebJobsStorage__credential=managedidentity</c> and
 /// <c>AzureWebJobsStorage__clientId</c> (without <c>__credential</c>, the app's own credential from <c>Azure__Credential</c>).
 /// </summary>
-public static class EventQueueConnection
+internal static class EventQueueConnection
 {
     public const string Setting = "AzureWebJobsStorage";
 

@@ -33,7 +33,7 @@ public sealed class EventsOptions
     public int MaxRequeues { get; set; } = 10;
 }
 
-public sealed class EventsOptionsValidator : IValidateOptions<EventsOptions>
+internal sealed class EventsOptionsValidator : IValidateOptions<EventsOptions>
 {
     /// <summary>Ten years: a larger limit is a unit mistake, not a backfill.</summary>
     public const int MaxAgeLimitHours = 87_600;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Collectors.Events;
 
-public static class EventsServiceCollectionExtensions
+internal static class EventsServiceCollectionExtensions
 {
     /// <summary>The event handler and its options; each stream that takes events adds its <see cref="IEventRoute"/> beside it.</summary>
     public static IServiceCollection AddEventIngestion(this IServiceCollection services)

@@ -31,13 +31,13 @@ public sealed record ChainClaim
 public sealed record ClaimedManifest(string Name, string Sha256, string Bytes);
 
 /// <summary>Evidence that fails its own checks: forged, altered, or unsigned where a signature is required.</summary>
-public sealed class EvidenceIntegrityException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class EvidenceIntegrityException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// The positions were claimed (the claim holds the signed manifests) but the manifests could not be
 /// written: the window is not lost; the next write to the stream writes them from the claim.
 /// </summary>
-public sealed class ChainClaimedException(string claim, Exception inner)
+internal sealed class ChainClaimedException(string claim, Exception inner)
     : Exception($"The chain position was claimed ({claim}) but the manifest could not be written: {inner.Message.Split('\n')[0]}", inner)
 {
     public string Claim { get; } = claim;

@@ -7,7 +7,7 @@ namespace Collectors.Evidence;
 /// Blob names of the evidence format (see docs/evidence-format.md):
 /// <c>&lt;stream&gt;/yyyy/MM/dd/&lt;start&gt;_&lt;end&gt;.&lt;suffix&gt;</c>, dated by the window start.
 /// </summary>
-public static partial class EvidencePaths
+internal static partial class EvidencePaths
 {
     public const string ManifestSuffix = ".manifest.json";
     public const string ContentSuffix = ".ndjson.gz";
@@ -127,7 +127,7 @@ public static partial class EvidencePaths
     private static partial Regex Name();
 }
 
-public enum EvidenceBlobKind
+internal enum EvidenceBlobKind
 {
     Manifest,
     Content,
@@ -135,4 +135,4 @@ public enum EvidenceBlobKind
     Other,
 }
 
-public readonly record struct ParsedEvidenceName(EvidenceStream Stream, TimeWindow Window, EvidenceBlobKind Kind, string Suffix);
+internal readonly record struct ParsedEvidenceName(EvidenceStream Stream, TimeWindow Window, EvidenceBlobKind Kind, string Suffix);

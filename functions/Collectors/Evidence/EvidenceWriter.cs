@@ -110,6 +110,90 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
 
     private async Task<CommitResult> CommitAsync(EvidenceBatch batch, string manifestName, string kind, ManifestLink? supplements, RecordSource source, CancellationToken cancellationToken, IReadOnlyList<EvidenceAttachment>? attachments = null)
     {
+        var prepared = await PrepareAsync(batch, manifestName, kind, supplements, source, cancellationToken, attachments).ConfigureAwait(false);
+        return prepared.Result ?? await FinishAsync(prepared, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits consecutive windows of one stream, in order, overlapping the source with the chain: window k+1 is
+    /// read and its content written while the manifests before it are appended, and manifests that wait together
+    /// are appended under one lock and one chain claim (group commit). The source is still read one window at a
+    /// time (one request in flight per stream, as before); at most <paramref name="depth"/> appends are outstanding.
+    /// With <paramref name="stopAtFailure"/> (the timer's runs) no window after a failed one is read, so the cursor
+    /// holds at the failure; a window whose content was already written when an earlier append failed is still
+    /// appended (the cursor does not pass the failed window either way).
+    /// </summary>
+    public async Task<IReadOnlyList<CommitResult>> CommitWindowsAsync(IReadOnlyList<EvidenceBatch> batches, Func<EvidenceBatch, RecordSource> sources, bool stopAtFailure, int depth, IProgress<CommitResult>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        var results = new CommitResult?[batches.Count];
+        var pending = new Queue<(int Index, Task<CommitResult> Append)>();
+        var failed = false;
+
+        async Task CollectAsync()
+        {
+            var (index, append) = pending.Dequeue();
+            var result = results[index] = await append.ConfigureAwait(false);
+            progress?.Report(result);
+            failed |= result.Status == CommitStatus.Failed;
+        }
+
+        try
+        {
+            for (var i = 0; i < batches.Count; i++)
+            {
+                while (pending.Count > 0 && (pending.Count >= depth || pending.Peek().Append.IsCompleted))
+                {
+                    await CollectAsync().ConfigureAwait(false);
+                }
+
+                if (failed && stopAtFailure)
+                {
+                    break;
+                }
+
+                var batch = batches[i];
+                var prepared = await PrepareAsync(batch, EvidencePaths.Manifest(batch.Stream, batch.Window), "window", null, sources(batch), cancellationToken).ConfigureAwait(false);
+                if (prepared.Result is { } done)
+                {
+                    results[i] = done;
+                    progress?.Report(done);
+                    failed |= done.Status == CommitStatus.Failed;
+                    continue;
+                }
+
+                // Queued on the stream's appender before this returns: appends keep the windows' order.
+                pending.Enqueue((i, FinishAsync(prepared, cancellationToken)));
+            }
+
+            while (pending.Count > 0)
+            {
+                await CollectAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Whatever stopped the loop, no append is left running unobserved.
+            while (pending.Count > 0)
+            {
+                try
+                {
+                    await pending.Dequeue().Append.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        return [.. results.Where(r => r is not null).Select(r => r!)];
+    }
+
+    /// <summary>A window read and its content stored, its manifest not yet appended; or, in <see cref="Result"/>, already settled.</summary>
+    private sealed record Prepared(EvidenceBatch Batch, CommitResult? Result, EvidenceManifest? Draft, string RunId, SourceLog Log, string ContentName, long Records);
+
+    private async Task<Prepared> PrepareAsync(EvidenceBatch batch, string manifestName, string kind, ManifestLink? supplements, RecordSource source, CancellationToken cancellationToken, IReadOnlyList<EvidenceAttachment>? attachments = null)
+    {
         var readiness = await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var stream = batch.Stream;
         var window = batch.Window;
@@ -122,7 +206,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
                 var integrity = new EvidenceIntegrityException(problem);
                 LogWindowFailed(logger, integrity, stream.Name, window.Start, window.End, problem);
                 var record = await WriteErrorRecordAsync(batch, forgedRun, integrity, problem, new SourceLog(), 0, null, cancellationToken).ConfigureAwait(false);
-                return new CommitResult(CommitStatus.Failed, stream, window, null, 0, record, problem);
+                return Settled(batch, new CommitResult(CommitStatus.Failed, stream, window, null, 0, record, problem));
             }
 
             LogAlreadyCommitted(logger, stream.Name, window.Start, window.End);
@@ -131,7 +215,7 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
                 await PassCursorAsync(stream, window, cancellationToken).ConfigureAwait(false);
             }
 
-            return new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed");
+            return Settled(batch, new CommitResult(CommitStatus.AlreadyCommitted, stream, window, manifestName, 0, null, "already committed"));
         }
 
         var runId = NewRunId(time.GetUtcNow());
@@ -159,14 +243,33 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
                 Attachments = stored.Count == 0 ? null : stored,
             };
 
-            return await CommitManifestAsync(batch, manifest, cancellationToken).ConfigureAwait(false);
+            return new Prepared(batch, null, manifest, runId, log, contentName, records.Value);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && ex is not EvidenceStoreConfigurationException)
         {
             var reason = Describe(ex, log, window);
             LogWindowFailed(logger, ex, stream.Name, window.Start, window.End, reason);
             var errorName = await WriteErrorRecordAsync(batch, runId, ex, reason, log, records.Value, contentCommitted ? contentName : null, cancellationToken).ConfigureAwait(false);
-            return new CommitResult(CommitStatus.Failed, stream, window, null, records.Value, errorName, reason);
+            return Settled(batch, new CommitResult(CommitStatus.Failed, stream, window, null, records.Value, errorName, reason));
+        }
+    }
+
+    private static Prepared Settled(EvidenceBatch batch, CommitResult result) => new(batch, result, null, string.Empty, new SourceLog(), string.Empty, result.Records);
+
+    /// <summary>Appends a prepared window's manifest; a failure leaves an error record naming the content blob it orphans.</summary>
+    private async Task<CommitResult> FinishAsync(Prepared prepared, CancellationToken cancellationToken)
+    {
+        var batch = prepared.Batch;
+        try
+        {
+            return await CommitManifestAsync(batch, prepared.Draft!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not EvidenceStoreConfigurationException)
+        {
+            var reason = Describe(ex, prepared.Log, batch.Window);
+            LogWindowFailed(logger, ex, batch.Stream.Name, batch.Window.Start, batch.Window.End, reason);
+            var errorName = await WriteErrorRecordAsync(batch, prepared.RunId, ex, reason, prepared.Log, prepared.Records, prepared.ContentName, cancellationToken).ConfigureAwait(false);
+            return new CommitResult(CommitStatus.Failed, batch.Stream, batch.Window, null, prepared.Records, errorName, reason);
         }
     }
 
@@ -222,6 +325,20 @@ public sealed partial class EvidenceWriter(EvidenceStore store, CheckpointStore 
         }
 
         return name;
+    }
+
+    /// <summary>
+    /// Records a failed attempt at a window that never reached the source (e.g. a work item that kept failing
+    /// and went to the poison queue): a write-once error record with the reason; the window stays open.
+    /// </summary>
+    public async Task<string> RecordFailureAsync(EvidenceBatch batch, string reason, CancellationToken cancellationToken)
+    {
+        // Checks the store (and creates the containers on the emulator): a poison message may be the first thing written.
+        await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var runId = NewRunId(time.GetUtcNow());
+        var failure = new EvidenceSourceException(reason);
+        LogWindowFailed(logger, failure, batch.Stream.Name, batch.Window.Start, batch.Window.End, reason);
+        return await WriteErrorRecordAsync(batch, runId, failure, reason, new SourceLog(), 0, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A manifest before the chain fields (sequence, previous) are set under the stream's lock.</summary>

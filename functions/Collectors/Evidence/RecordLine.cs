@@ -8,7 +8,7 @@ namespace Collectors.Evidence;
 /// record spans several lines (a pretty-printed source), since a line may hold only one record.
 /// Every token, including string escapes and number spellings, stays byte-identical.
 /// </summary>
-public static class RecordLine
+internal static class RecordLine
 {
     public static ReadOnlyMemory<byte> Normalize(ReadOnlyMemory<byte> record, ref byte[]? scratch, long index)
     {

@@ -5,14 +5,9 @@ using Collectors.Findings;
 namespace Collectors.PolicyStates;
 
 /// <summary>Judges committed policy-state events: resources turning non-compliant.</summary>
-public sealed class PolicyStateChecks
+internal sealed class PolicyStateChecks
 {
     public const string TurnedNonCompliant = "policy-noncompliant";
-
-    public static IReadOnlyList<(string Check, string Criterion, string Description)> Definitions { get; } =
-    [
-        (TurnedNonCompliant, "CC7.1", "A resource evaluated non-compliant with a policy assignment (PolicyStateCreated or PolicyStateChanged with complianceState NonCompliant)"),
-    ];
 
     /// <summary>The events of the stream whose ordering second lies in [from, to), each event id judged once.</summary>
     public async Task<IReadOnlyList<Finding>> EvaluateAsync(EvidenceReader reader, EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
@@ -37,7 +32,7 @@ public sealed class PolicyStateChecks
                     continue;
                 }
 
-                var turning = type.Equals(PolicyStateEventRoute.StateChanged, StringComparison.OrdinalIgnoreCase) || type.Equals(PolicyStateEventRoute.StateCreated, StringComparison.OrdinalIgnoreCase);
+                var turning = type.Equals(PolicyStatesEventRoute.StateChanged, StringComparison.OrdinalIgnoreCase) || type.Equals(PolicyStatesEventRoute.StateCreated, StringComparison.OrdinalIgnoreCase);
                 if (!turning || !string.Equals(Text(data, "complianceState"), "NonCompliant", StringComparison.OrdinalIgnoreCase))
                 {
                     continue;

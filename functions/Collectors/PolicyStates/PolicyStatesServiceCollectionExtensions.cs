@@ -1,16 +1,17 @@
 using Collectors.Events;
+using Collectors.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Collectors.PolicyStates;
 
-public static class PolicyStatesServiceCollectionExtensions
+internal static class PolicyStatesServiceCollectionExtensions
 {
     public static IServiceCollection AddPolicyStatesCollector(this IServiceCollection services)
     {
         services.AddEventIngestion();
-        services.AddSingleton<IEventRoute, PolicyStateEventRoute>();
+        services.AddEventCollector<PolicyStatesEventRoute>();
         services.AddSingleton<PolicyStateChecks>();
-        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(PolicyStateEventRoute.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<PolicyStateChecks>().EvaluateAsync(reader, stream, from, to, ct)));
+        services.AddSingleton<Catalog.ICollectorChecks>(sp => new Catalog.EvidenceChecks(PolicyStatesEventRoute.Id, (reader, stream, from, to, ct) => sp.GetRequiredService<PolicyStateChecks>().EvaluateAsync(reader, stream, from, to, ct)));
         return services;
     }
 }

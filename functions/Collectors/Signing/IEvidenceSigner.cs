@@ -17,7 +17,7 @@ public interface IEvidenceSigner
 }
 
 /// <summary>Chooses the signer: the configured Key Vault key, or, against the storage emulator only, a local key.</summary>
-public static class EvidenceSigners
+internal static class EvidenceSigners
 {
     public static IEvidenceSigner Create(Configuration.EvidenceOptions evidence, Configuration.AzureOptions azure, Evidence.EvidenceStoreConnection connection, Azure.Core.TokenCredential credential)
     {

@@ -14,7 +14,7 @@ namespace Collectors.Signing;
 /// pipeline: retries honouring Retry-After, a bearer token for the vault's audience, the configured TLS
 /// trust. <c>Azure.Security.KeyVault.Keys</c> is not available here, and two calls do not need it.
 /// </summary>
-public sealed class KeyVaultSigner : IEvidenceSigner
+internal sealed class KeyVaultSigner : IEvidenceSigner
 {
     public const string ApiVersion = "7.4";
     public const string Custody = "Azure Key Vault key (private part non-exportable)";

@@ -12,7 +12,7 @@ namespace Collectors.Signing;
 /// read the state container can sign with it: every signature says so in its note, and the key's
 /// custody says so when it is published. Production signs with a non-exportable Key Vault key.
 /// </summary>
-public sealed class LocalSigner(BlobContainerClient state) : IEvidenceSigner, IDisposable
+internal sealed class LocalSigner(BlobContainerClient state) : IEvidenceSigner, IDisposable
 {
     public const string BlobName = "signing/local-es256.json";
     public const string Caveat = "local key kept in the emulator's state container: not protection, for trials only";

@@ -33,7 +33,7 @@ public interface ISignatureCheck
 }
 
 /// <summary>Shared by every check: open the record, find the key, verify.</summary>
-public abstract class SignatureCheckBase : ISignatureCheck
+internal abstract class SignatureCheckBase : ISignatureCheck
 {
     public async Task<SignatureCheckResult> CheckAsync(ReadOnlyMemory<byte> stored, CancellationToken cancellationToken)
     {
@@ -72,7 +72,7 @@ public abstract class SignatureCheckBase : ISignatureCheck
 /// key), and earlier keys the operator names by thumbprint (<c>Evidence__PreviousKeyThumbprints__N</c>,
 /// after moving the key to another vault or name), read from their published records.
 /// </summary>
-public sealed class SignerKeyCheck(IEvidenceSigner signer, IReadOnlyCollection<string>? previousThumbprints = null, BlobContainerClient? evidence = null) : SignatureCheckBase
+internal sealed class SignerKeyCheck(IEvidenceSigner signer, IReadOnlyCollection<string>? previousThumbprints = null, BlobContainerClient? evidence = null) : SignatureCheckBase
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SigningKey?> _previous = new(StringComparer.Ordinal);
 
@@ -117,7 +117,7 @@ public sealed class SignerKeyCheck(IEvidenceSigner signer, IReadOnlyCollection<s
 /// optionally narrowed to thumbprints the auditor pins (from the deployment's output), because anyone
 /// who can write to storage can also publish a key.
 /// </summary>
-public sealed class PublishedKeyCheck : SignatureCheckBase
+internal sealed class PublishedKeyCheck : SignatureCheckBase
 {
     private readonly IReadOnlyDictionary<string, SigningKey> _byThumbprint;
     private readonly IReadOnlySet<string>? _trusted;
@@ -182,7 +182,7 @@ public sealed class PublishedKeyCheck : SignatureCheckBase
 }
 
 /// <summary>Where public keys are published in the evidence container.</summary>
-public static class KeyPublication
+internal static class KeyPublication
 {
     public const string Prefix = "keys/";
 

@@ -27,7 +27,7 @@ public sealed record EvidenceSignature(
 }
 
 /// <summary>What opening a stored record found: its canonical bytes and signature, or why it has none that can be read.</summary>
-public readonly record struct OpenedJson(byte[]? Canonical, EvidenceSignature? Signature, string? Problem)
+internal readonly record struct OpenedJson(byte[]? Canonical, EvidenceSignature? Signature, string? Problem)
 {
     public bool Signed => Signature is not null && Canonical is not null;
 }
@@ -38,7 +38,7 @@ public readonly record struct OpenedJson(byte[]? Canonical, EvidenceSignature? S
 /// to the next <c>}</c> (it holds only strings without braces); the canonical bytes are everything
 /// before the comma followed by everything after that brace. <c>sha256(canonical)</c> is what was signed.
 /// </summary>
-public static class SignedJson
+internal static class SignedJson
 {
     private static readonly byte[] Marker = ",\"signature\":{"u8.ToArray();
 

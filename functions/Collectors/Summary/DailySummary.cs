@@ -80,7 +80,7 @@ public sealed record SummaryDrift(string? PreviousDate, IReadOnlyList<string> Ne
 
 public sealed record CriterionAge(string Criterion, int Days);
 
-public static class SummarySubject
+internal static class SummarySubject
 {
     /// <summary>e.g. "SOC 2 evidence 2026-11-25: 2 FAIL (1 new), 1 ERROR, 9 PASS".</summary>
     public static string For(DailySummary s)

@@ -11,8 +11,16 @@ namespace Collectors.Summary;
 /// late, missing windows; error records; staleness; immutability), findings of every collector's
 /// checks, a PASS/FAIL/ERROR per criterion (never PASS by default), and drift against the day before.
 /// </summary>
-public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog catalog, IEnumerable<ICollectorChecks> checks, bool emulator, TimeProvider time)
+/// <param name="grid">The window grid and lag each collector runs with (the runtime's); by default its collector.json's.</param>
+public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog catalog, IEnumerable<ICollectorChecks> checks, bool emulator, TimeProvider time, Func<string, (TimeSpan Size, TimeSpan Lag)?>? grid = null)
 {
+    private readonly Func<string, (TimeSpan Size, TimeSpan Lag)?> _grid = grid ?? (id => catalog.Find(id) switch
+    {
+        { Windows: { } w } => (w.Size, w.Lag),
+        { SnapshotEvery: { } every } => (every, TimeSpan.Zero),
+        _ => null,
+    });
+
     /// <summary>Stream prefixes that are not collector evidence.</summary>
     public const string SummariesCollector = "summaries";
 
@@ -38,7 +46,19 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             {
                 try
                 {
-                    findings.AddRange(await check.EvaluateAsync(reader, stream, from, to, cancellationToken).ConfigureAwait(false));
+                    foreach (var finding in await check.EvaluateAsync(reader, stream, from, to, cancellationToken).ConfigureAwait(false))
+                    {
+                        // collector.json declares every check and its criterion: anything else is a defect, reported, never counted.
+                        if (descriptor.Check(finding.Check) is { } declared && declared.Criterion == finding.Criterion && finding.Severity <= declared.Severity)
+                        {
+                            findings.Add(finding);
+                        }
+                        else
+                        {
+                            (checkErrors.TryGetValue(stream.Collector, out var undeclared) ? undeclared : checkErrors[stream.Collector] = []).Add(
+                                $"{stream}: a finding of check '{finding.Check}' under {finding.Criterion} ({finding.Severity}) that {descriptor.Folder}/collector.json does not declare so: it was not counted.");
+                        }
+                    }
                 }
                 catch (InvalidDataException ex)
                 {
@@ -237,10 +257,11 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
         var hours = Enumerable.Repeat("none", 24).ToArray();
         int? expected = null;
         int late = 0, missing = 0, pending = 0;
-        if (descriptor.Window is { } size && descriptor.Trigger != "queue")
+        if (_grid(descriptor.Id) is { } grid)
         {
+            var size = grid.Size;
             expected = (int)(TimeSpan.FromDays(1) / size);
-            var lag = descriptor.Lag ?? TimeSpan.Zero;
+            var lag = grid.Lag;
             for (var start = from; start < to; start += size)
             {
                 var end = start + size;

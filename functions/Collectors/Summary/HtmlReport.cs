@@ -9,7 +9,7 @@ namespace Collectors.Summary;
 /// The summary as a self-contained HTML e-mail: inline styles only, no scripts, table layout, so that
 /// Outlook and Gmail render it as it is rendered here.
 /// </summary>
-public static class HtmlReport
+internal static class HtmlReport
 {
     private const string Font = "font-family:Segoe UI,Helvetica,Arial,sans-serif;";
 

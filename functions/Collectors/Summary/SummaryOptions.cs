@@ -23,7 +23,7 @@ public sealed class SummaryOptions
 }
 
 /// <summary>Checks the Summary section at start-up, naming the setting to fix.</summary>
-public sealed class SummaryOptionsValidator : IValidateOptions<SummaryOptions>
+internal sealed class SummaryOptionsValidator : IValidateOptions<SummaryOptions>
 {
     public ValidateOptionsResult Validate(string? name, SummaryOptions options)
     {

@@ -2,26 +2,27 @@ using Azure.Core;
 using Collectors.Catalog;
 using Collectors.Configuration;
 using Collectors.Evidence;
-using Collectors.Graph;
+using Collectors.Entra;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Collectors.Summary;
 
-public static class SummaryServiceCollectionExtensions
+internal static class SummaryServiceCollectionExtensions
 {
     public static IServiceCollection AddDailySummary(this IServiceCollection services)
     {
         services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SummaryOptions>, SummaryOptionsValidator>();
-        services.AddSingleton(CollectorCatalog.Default);
         services.AddSingleton(sp => new DailySummaryBuilder(
             sp.GetRequiredService<EvidenceReader>(),
             sp.GetRequiredService<CollectorCatalog>(),
             sp.GetServices<ICollectorChecks>(),
             sp.GetRequiredService<EvidenceStoreConnection>().IsEmulator,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            // Coverage counts the windows exactly as the collectors run them (their settings, not only collector.json).
+            id => sp.GetRequiredService<Runtime.CollectorRuntime>() is var runtime && runtime.Scheduled.Contains(id) ? runtime.Grid(id) : null));
         services.AddSingleton(sp =>
         {
             var graph = new Lazy<Microsoft.Graph.GraphServiceClient>(() => GraphReportingClient.CreateGraphClient(

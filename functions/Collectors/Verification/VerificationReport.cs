@@ -74,7 +74,7 @@ public sealed record AnchorSummary(string Date, string Digest, int Heads, bool H
 
 public sealed record ErrorRecordSummary(string Blob, string Stream, TimeWindow Window, string? Reason, bool WindowCommittedSince);
 
-public static class ProblemKinds
+internal static class ProblemKinds
 {
     public const string ContentMissing = "content-missing";
     public const string ContentCorrupt = "content-corrupt";

@@ -1,5 +1,5 @@
 // Azure Policy compliance-state changes of one subscription, delivered by the system topic's managed
-// identity to the policy-events Storage queue, with dead-lettering. A subscription can have only one
+// identity to the policy-states Storage queue, with dead-lettering. A subscription can have only one
 // system topic of this type; set deployPolicyEvents=false where one exists already.
 //
 // Deployed in the deployment subscription only (the system topic is a resource of a resource group in

@@ -1,5 +1,5 @@
 // The Functions runtime account: host storage (leases, timer schedule monitors), the Flex deployment
-// package container, the Event Grid queues and their poison queues, and the Event Grid dead-letter
+// package container, the Event Grid queues, the collectors' work queue, their poison queues, and the Event Grid dead-letter
 // container. No evidence ever lands here.
 //
 // The app identity's roles here, and why each is the narrowest that works:

@@ -1,11 +1,8 @@
 using Collectors.ActivityLog;
-using Collectors.Arm;
-using Collectors.Configuration;
 using Collectors.Evidence;
 using Collectors.Simulator.Faults;
 using Collectors.Simulator.Scenario;
 using Collectors.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Collectors.Tests.ActivityLog;
 
@@ -13,22 +10,6 @@ namespace Collectors.Tests.ActivityLog;
 public sealed class ActivityLogCollectorTests
 {
     private static readonly DateTimeOffset Day = ActivityLogHarness.DayBeforeYesterday;
-
-    internal static ActivityLogCollector Collector(ActivityLogHarness harness, TimeProvider clock, ActivityLogOptions options)
-    {
-        var azure = new AzureOptions
-        {
-            Credential = CredentialKind.Simulator,
-            ResourceManagerEndpoint = harness.Simulator.BaseUri,
-            GraphEndpoint = harness.Simulator.BaseUri,
-            AdditionalTrustedCertificate = harness.Simulator.CertificatePath,
-            Retry = new HttpRetryOptions { DelaySeconds = 0.05, MaxDelaySeconds = 1 },
-        };
-        var arm = new ArmRestClient(azure, new SimulatorCredential(), NullLogger<ArmRestClient>.Instance);
-        var writer = harness.Store.NewWriter(clock);
-        var sweep = new LateArrivalSweep(writer, new EvidenceReader(harness.Store.Evidence), new SweepLedger(harness.Store.State), clock, NullLogger<LateArrivalSweep>.Instance);
-        return new ActivityLogCollector(new ActivityLogClient(arm), writer, sweep, Microsoft.Extensions.Options.Options.Create(options), clock, NullLogger<ActivityLogCollector>.Instance);
-    }
 
     private static async Task<List<string>> StoredIdsAsync(ActivityLogHarness harness, string subscription)
     {
@@ -55,11 +36,11 @@ public sealed class ActivityLogCollectorTests
             clock,
             pageSize: 7);
         var subscription = harness.Simulator.Scenario.SubscriptionIds[0];
-        var collector = Collector(harness, clock, new ActivityLogOptions { Subscriptions = [subscription], FirstRunLookbackHours = 2 });
+        await using var host = await harness.HostAsync(clock, ("Collectors:ActivityLog:Subscriptions:0", subscription), ("Collectors:ActivityLog:FirstRunLookbackHours", "2"), ("Collectors:ActivityLog:Sweep", "false"));
 
-        var first = await collector.RunScheduledAsync(CancellationToken.None);
+        var first = await host.Runtime.RunScheduledAsync(ActivityLogCollector.Id, CancellationToken.None);
         clock.Start = clock.Start.AddHours(1);
-        var second = await collector.RunScheduledAsync(CancellationToken.None);
+        var second = await host.Runtime.RunScheduledAsync(ActivityLogCollector.Id, CancellationToken.None);
 
         Assert.AreEqual(8, first.Committed, "08:00–10:00: the 10:00 window is still inside the 20-minute lag at 10:25");
         Assert.AreEqual(Day.AddHours(10), first.Results[^1].Window.End);
@@ -78,9 +59,9 @@ public sealed class ActivityLogCollectorTests
             new ScenarioOptions { DataStart = Day, Days = 1, Subscriptions = 1, ActivityEventsPerHour = 400 },
             clock);
         var subscription = harness.Simulator.Scenario.SubscriptionIds[0];
-        var collector = Collector(harness, clock, new ActivityLogOptions { Subscriptions = [subscription], FirstRunLookbackHours = 1, LagMinutes = 0 });
+        await using var host = await harness.HostAsync(clock, ("Collectors:ActivityLog:Subscriptions:0", subscription), ("Collectors:ActivityLog:FirstRunLookbackHours", "1"), ("Collectors:ActivityLog:LagMinutes", "0"), ("Collectors:ActivityLog:Sweep", "false"));
 
-        var run = await collector.RunScheduledAsync(CancellationToken.None);
+        var run = await host.Runtime.RunScheduledAsync(ActivityLogCollector.Id, CancellationToken.None);
 
         Assert.AreEqual(Day.AddHours(10).AddMinutes(15), run.Results[^1].Window.End);
         var truth = harness.Simulator.Scenario.Events(subscription, Day.AddHours(9).AddMinutes(15), Day.AddHours(10).AddMinutes(15).AddTicks(-1)).ToList();

@@ -1,3 +1,4 @@
+using Collectors.Catalog;
 using Collectors.ActivityLog;
 using Collectors.Arm;
 using Collectors.Evidence;
@@ -23,7 +24,7 @@ public sealed class ActivityLogFixtureTests
         var stream = ActivityLogCollector.StreamFor("089bd33f-d4ec-47fe-8ba5-0753aa5c5b33");
         var window = new TimeWindow(new DateTimeOffset(2015, 1, 21, 22, 0, 0, TimeSpan.Zero), new DateTimeOffset(2015, 1, 21, 22, 15, 0, TimeSpan.Zero));
         var committed = await store.Writer.CommitWindowAsync(
-            new EvidenceBatch(ActivityLogCollector.Id, ActivityLogCollector.Criteria, stream, window),
+            new EvidenceBatch(ActivityLogCollector.Id, CollectorCatalog.Default.Find(ActivityLogCollector.Id)!.Criteria, stream, window),
             Records.Source(page.Items.Select(i => i.ToArray())),
             CancellationToken.None);
         Assert.AreEqual(CommitStatus.Committed, committed.Status, committed.Reason);

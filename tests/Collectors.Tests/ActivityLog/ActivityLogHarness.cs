@@ -63,6 +63,10 @@ internal sealed class ActivityLogHarness : IAsyncDisposable
         return settings;
     }
 
+    /// <summary>The library composed as in production over these settings and a clock the test moves.</summary>
+    public Task<CollectorsTestHost> HostAsync(TimeProvider clock, params (string Key, string? Value)[] extra) =>
+        CollectorsTestHost.StartAsync(Configuration(extra), clock);
+
     public async ValueTask DisposeAsync()
     {
         await Simulator.DisposeAsync();

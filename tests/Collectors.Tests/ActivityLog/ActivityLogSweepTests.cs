@@ -20,14 +20,14 @@ public sealed class ActivityLogSweepTests
         var faults = FaultProfile.None with { IngestionLagMax = TimeSpan.FromMinutes(12), LateArrivalRate = 0.05, LateArrivalMax = TimeSpan.FromHours(4) };
         await using var harness = await ActivityLogHarness.StartAsync(faults, new ScenarioOptions { DataStart = Day, Days = 1, Subscriptions = 2 }, clock);
         var scenario = harness.Simulator.Scenario;
-        var options = new ActivityLogOptions { Subscriptions = [.. scenario.SubscriptionIds], FirstRunLookbackHours = 1 };
-        var collector = ActivityLogCollectorTests.Collector(harness, clock, options);
+        await using var host = await harness.HostAsync(clock, [("Collectors:ActivityLog:FirstRunLookbackHours", "1"), .. scenario.SubscriptionIds.Select((s, i) => ($"Collectors:ActivityLog:Subscriptions:{i}", (string?)s))]);
+        var options = host.Runtime.Windows(ActivityLogCollector.Id);
 
         var failed = 0;
         var supplementsCommittedByTheTimer = 0;
         while (clock.GetUtcNow() < Day.AddDays(1).AddHours(options.SweepHourUtc).AddMinutes(30))
         {
-            var run = await collector.RunScheduledAsync(CancellationToken.None);
+            var run = await host.Runtime.RunScheduledAsync(ActivityLogCollector.Id, CancellationToken.None);
             failed += run.Failed;
             supplementsCommittedByTheTimer += run.Results.Count(r => r.Status == CommitStatus.Committed && r.Manifest!.Contains(".supplement-", StringComparison.Ordinal));
             clock.Start = clock.Start.AddHours(1);
@@ -79,7 +79,12 @@ public sealed class ActivityLogSweepTests
     [TestMethod]
     public void TheSweepHourIsValidated()
     {
-        var result = new ActivityLogOptionsValidator().Validate(null, new ActivityLogOptions { SweepHourUtc = 24 });
+        var descriptor = Collectors.Catalog.CollectorCatalog.Default.Find(ActivityLogCollector.Id)!;
+        var options = new Collectors.Runtime.WindowOptions();
+        options.ApplyDefaults(descriptor);
+        options.SweepHourUtc = 24;
+
+        var result = new Collectors.Runtime.WindowOptionsValidator(descriptor).Validate(ActivityLogCollector.Id, options);
 
         Assert.IsTrue(result.Failed);
         StringAssert.Contains(result.FailureMessage, "Collectors__ActivityLog__SweepHourUtc 24");

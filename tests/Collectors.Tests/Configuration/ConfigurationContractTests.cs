@@ -184,10 +184,7 @@ public sealed class CompositionTests
 
         foreach (var type in new[]
         {
-            typeof(Collectors.ActivityLog.ActivityLogCollector),
-            typeof(Collectors.EntraSignIns.EntraSignInsCollector),
-            typeof(Collectors.EntraDirectoryAudits.EntraDirectoryAuditsCollector),
-            typeof(Collectors.Defender.DefenderCollector),
+            typeof(Collectors.Runtime.CollectorRuntime),
             typeof(Collectors.Events.EventIngestionHandler),
             typeof(Collectors.Events.QueuedEventProcessor),
             typeof(Collectors.Summary.DailySummaryService),
@@ -195,6 +192,17 @@ public sealed class CompositionTests
         })
         {
             Assert.IsNotNull(host.Services.GetService(type), type.Name);
+        }
+
+        // Every collector of the library is registered (the catalog the runtime uses is the one in the folders).
+        var registered = host.Services.GetRequiredService<Collectors.Catalog.CollectorCatalog>().Collectors.Select(c => c.Id).ToList();
+        CollectionAssert.AreEquivalent(Collectors.Catalog.CollectorCatalog.Default.Collectors.Select(c => c.Id).ToList(), registered, "a collector folder whose collector is not added in AddCollectors");
+        var runnable = host.Services.GetServices<Collectors.Runtime.ICollector>().Select(c => c.Id).ToList();
+        var routes = host.Services.GetServices<Collectors.Events.IEventRoute>().Select(r => r.Collector).ToList();
+        foreach (var collector in Collectors.Catalog.CollectorCatalog.Default.Collectors)
+        {
+            var list = collector.Kind == Collectors.Catalog.CollectorDescriptor.Events ? routes : runnable;
+            CollectionAssert.Contains(list, collector.Id, $"collector {collector.Id} ({collector.Kind}) has no {(collector.Kind == "events" ? "event route" : "ICollector")} registered");
         }
 
         var checks = host.Services.GetServices<Collectors.Catalog.ICollectorChecks>().Select(c => c.CollectorId).ToList();

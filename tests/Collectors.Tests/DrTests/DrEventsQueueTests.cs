@@ -22,7 +22,7 @@ public sealed class DrEventsQueueTests
         await using var store = TestStore.Create();
         var queues = new QueueServiceClient(azurite.ConnectionString);
         var processor = new QueuedEventProcessor(DrTestsHarness.Handler(store), queues, Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
-        var queue = queues.GetQueueClient("dr-events");
+        var queue = queues.GetQueueClient("dr-tests");
         await queue.CreateIfNotExistsAsync();
 
         var sent = new List<(string Text, Expected Expected)>();
@@ -114,8 +114,8 @@ public sealed class DrEventsQueueTests
         Assert.AreEqual(60, blobsBeforeDuplicates);
         Assert.IsTrue(pending.Values.All(q => q.Count == 0));
         var manifests = await store.ListAsync(EvidencePaths.ManifestSuffix);
-        Assert.AreEqual(240, manifests.Count(n => n.StartsWith($"{DrTestEventRoute.Id}/{DrTestEventRoute.Scope}/", StringComparison.Ordinal)));
-        var rejections = (await store.ListAsync()).Count(n => n.StartsWith("rejections/dr-events/", StringComparison.Ordinal));
+        Assert.AreEqual(240, manifests.Count(n => n.StartsWith($"{DrTestsEventRoute.Id}/{DrTestsEventRoute.Scope}/", StringComparison.Ordinal)));
+        var rejections = (await store.ListAsync()).Count(n => n.StartsWith("rejections/dr-tests/", StringComparison.Ordinal));
         Assert.AreEqual(bad.Count, rejections, "one rejection record per bad message");
 
         var verify = await CollectorsCommand.RunAsync(["verify", "--connection-string", store.Options.ConnectionString!, "--container", store.Options.Container]);
@@ -130,7 +130,7 @@ public sealed class DrEventsQueueTests
             var data = DrTestsHarness.Data($"bad-{i}", "payments", now.AddDays(-1).AddSeconds(i));
             var id = $"bad-evt-{i}";
             var cloud = i % 2 == 0;
-            JsonObject Event(JsonNode d, string type = DrTestEventRoute.CompletedType, DateTimeOffset? time = null) => cloud ? DrTestsHarness.CloudEvent(id, d, type, time) : DrTestsHarness.EventGrid(id, d, type, time);
+            JsonObject Event(JsonNode d, string type = DrTestsEventRoute.CompletedType, DateTimeOffset? time = null) => cloud ? DrTestsHarness.CloudEvent(id, d, type, time) : DrTestsHarness.EventGrid(id, d, type, time);
             string Maybe64(string text) => i % 3 == 0 ? DrTestsHarness.Base64(text) : text;
             switch (i % 20)
             {
@@ -151,7 +151,7 @@ public sealed class DrEventsQueueTests
                 case 14: data["workload"] = new JsonObject { ["name"] = "payments" }; yield return (Maybe64(Event(data).ToJsonString()), "data.workload must be a non-empty string"); break;
                 case 15: data["startedAt"] = $"last tuesday {i}"; yield return (Maybe64(Event(data).ToJsonString()), "data.startedAt must be an RFC 3339 timestamp"); break;
                 case 16: yield return (Maybe64(Event(JsonValue.Create($"just a string {i}")!).ToJsonString()), "data is a JSON string"); break;
-                case 17: yield return ($"{{\"specversion\":\"0.3\",\"id\":\"{id}\",\"source\":\"s\",\"type\":\"{DrTestEventRoute.CompletedType}\"}}", "only CloudEvents 1.0"); break;
+                case 17: yield return ($"{{\"specversion\":\"0.3\",\"id\":\"{id}\",\"source\":\"s\",\"type\":\"{DrTestsEventRoute.CompletedType}\"}}", "only CloudEvents 1.0"); break;
                 case 18: data["links"] = new JsonArray($"ftp://files/{i}"); yield return (Maybe64(Event(data).ToJsonString()), "data.links[0]"); break;
                 default: data["achievedRpoMinutes"] = 1e12 + i; yield return (Maybe64(Event(data).ToJsonString()), "more than ten years"); break;
             }

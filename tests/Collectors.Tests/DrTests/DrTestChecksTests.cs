@@ -44,7 +44,7 @@ public sealed class DrTestChecksTests
                 new() { Name = "web", RpoMinutes = 15 },
             ],
         };
-        var findings = await new DrTestChecks(Options.Create(options)).EvaluateAsync(new EvidenceReader(store.Evidence), new EvidenceStream(DrTestEventRoute.Id, DrTestEventRoute.Scope), today, today.AddDays(1), CancellationToken.None);
+        var findings = await new DrTestChecks(Options.Create(options)).EvaluateAsync(new EvidenceReader(store.Evidence), new EvidenceStream(DrTestsEventRoute.Id, DrTestsEventRoute.Scope), today, today.AddDays(1), CancellationToken.None);
 
         var found = findings.Select(f => $"{f.Check} {f.Details!["workload"]}").Order(StringComparer.Ordinal).ToArray();
         CollectionAssert.AreEqual(

@@ -10,7 +10,7 @@ using Collectors.Tests.Infrastructure;
 namespace Collectors.Tests.DrTests;
 
 [TestClass]
-public sealed class DrTestEventRouteTests
+public sealed class DrTestsEventRouteTests
 {
     [TestMethod]
     [DataRow("eventgrid_cloudevent_storage_blobcreated.json")]
@@ -118,7 +118,7 @@ public sealed class DrTestEventRouteTests
         Assert.AreEqual(0, result.Accepted);
         Assert.IsNotNull(result.RejectionRecord);
         StringAssert.Contains(result.Reason, reason);
-        StringAssert.StartsWith(result.RejectionRecord, "rejections/dr-events/");
+        StringAssert.StartsWith(result.RejectionRecord, "rejections/dr-tests/");
         Assert.IsEmpty(await store.ListAsync(EvidencePaths.ManifestSuffix));
     }
 

@@ -18,7 +18,7 @@ internal static class DrTestsHarness
     {
         time ??= TimeProvider.System;
         return new(
-            [new PolicyStateEventRoute(), new DrTestEventRoute(time, Options.Create(new DrTestsOptions()))],
+            [new PolicyStatesEventRoute(), new DrTestsEventRoute(time, Options.Create(new DrTestsOptions()))],
             store.Writer,
             new EvidenceReader(store.Evidence),
             Options.Create(events ?? new EventsOptions()),
@@ -26,7 +26,7 @@ internal static class DrTestsHarness
             NullLogger<EventIngestionHandler>.Instance);
     }
 
-    public static EventOrigin Queue { get; } = EventOrigin.Queue("dr-events");
+    public static EventOrigin Queue { get; } = EventOrigin.Queue("dr-tests");
 
     public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -47,7 +47,7 @@ internal static class DrTestsHarness
         ["links"] = new JsonArray("https://dev.azure.com/contoso/ops/_build/results?buildId=4711"),
     };
 
-    public static JsonObject EventGrid(string id, JsonNode data, string type = DrTestEventRoute.CompletedType, DateTimeOffset? time = null) => new()
+    public static JsonObject EventGrid(string id, JsonNode data, string type = DrTestsEventRoute.CompletedType, DateTimeOffset? time = null) => new()
     {
         ["id"] = id,
         ["topic"] = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333/resourceGroups/rg-collectors/providers/Microsoft.EventGrid/topics/evgt-collectors-dr",
@@ -59,7 +59,7 @@ internal static class DrTestsHarness
         ["metadataVersion"] = "1",
     };
 
-    public static JsonObject CloudEvent(string id, JsonNode data, string type = DrTestEventRoute.CompletedType, DateTimeOffset? time = null) => new()
+    public static JsonObject CloudEvent(string id, JsonNode data, string type = DrTestsEventRoute.CompletedType, DateTimeOffset? time = null) => new()
     {
         ["specversion"] = "1.0",
         ["id"] = id,

@@ -1,8 +1,8 @@
 using Collectors.Arm;
-using Collectors.EntraDirectoryAudits;
-using Collectors.EntraSignIns;
+using Collectors.Entra;
+using Collectors.Entra.DirectoryAudits;
+using Collectors.Entra.SignIns;
 using Collectors.Evidence;
-using Collectors.Graph;
 using Collectors.Simulator.Faults;
 using Collectors.Simulator.Graph;
 using Collectors.Tests.Infrastructure;
@@ -56,12 +56,13 @@ public sealed class EntraCollectorTests
     {
         var clock = new ShiftedClock(Day.AddHours(5));
         await using var harness = await EntraHarness.StartAsync(new GraphScenarioOptions { DataStart = Day, Days = 1, SignInsPerHour = 40, LateShare = 0 }, clock);
-        var collector = harness.Create(signIns: true, new AuditLogOptions { FirstRunLookbackHours = 3, IncludeNonInteractive = true, PageSize = 25 });
+        await using var host = await harness.HostAsync(("Collectors:EntraSignIns:FirstRunLookbackHours", "3"), ("Collectors:EntraSignIns:IncludeNonInteractive", "true"), ("Collectors:EntraSignIns:PageSize", "25"));
+        var collector = host.Get<EntraSignInsCollector>();
 
-        var run = await collector.RunScheduledAsync(CancellationToken.None);
+        var run = await host.Runtime.RunScheduledAsync(EntraSignInsCollector.Id, CancellationToken.None);
 
         Assert.AreEqual(12, run.Committed, "4 streams × 3 hourly windows");
-        var tenant = await collector.TenantIdAsync(CancellationToken.None);
+        var tenant = await host.Get<EntraAuditLogs>().TenantIdAsync(CancellationToken.None);
         var reader = new EvidenceReader(harness.Store.Evidence);
         foreach (var source in collector.Sources)
         {
@@ -95,7 +96,7 @@ public sealed class EntraCollectorTests
         await using var store = TestStore.Create();
         var stream = new EvidenceStream(EntraSignInsCollector.Id, "tenant-fixture");
         var window = new TimeWindow(new DateTimeOffset(2020, 3, 13, 19, 0, 0, TimeSpan.Zero), new DateTimeOffset(2020, 3, 13, 20, 0, 0, TimeSpan.Zero));
-        var committed = await store.Writer.CommitWindowAsync(new EvidenceBatch(EntraSignInsCollector.Id, EntraSignInsCollector.Criteria, stream, window), Records.Source(signInPage.Items.Select(i => i.ToArray())), CancellationToken.None);
+        var committed = await store.Writer.CommitWindowAsync(new EvidenceBatch(EntraSignInsCollector.Id, Collectors.Catalog.CollectorCatalog.Default.Find(EntraSignInsCollector.Id)!.Criteria, stream, window), Records.Source(signInPage.Items.Select(i => i.ToArray())), CancellationToken.None);
         Assert.AreEqual(CommitStatus.Committed, committed.Status, committed.Reason);
         var reader = new EvidenceReader(store.Evidence);
         var findings = new List<Collectors.Findings.Finding>();

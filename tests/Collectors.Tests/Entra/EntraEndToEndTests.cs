@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Collectors.EntraDirectoryAudits;
-using Collectors.EntraSignIns;
+using Collectors.Entra.DirectoryAudits;
+using Collectors.Entra.SignIns;
 using Collectors.Evidence;
 using Collectors.Findings;
 using Collectors.Simulator.Faults;
@@ -19,21 +19,20 @@ public sealed class EntraEndToEndTests
         var clock = new ShiftedClock(day0.AddHours(3));
         var faults = FaultProfile.Rough with { RetryAfter = TimeSpan.FromMilliseconds(100), SlowDelay = TimeSpan.FromMilliseconds(50), IngestionLagMax = TimeSpan.Zero };
         await using var harness = await EntraHarness.StartAsync(new GraphScenarioOptions { DataStart = day0, Days = 7, SignInsPerHour = 90, DirectoryAuditsPerHour = 10 }, clock, faults);
-        var signIns = harness.Create(signIns: true);
-        var audits = harness.Create(signIns: false);
+        await using var host = await harness.HostAsync();
 
         // The timers, every six hours of simulated time, until the last day has been swept.
         var failures = 0;
         while (clock.GetUtcNow() < day0.AddDays(7).AddHours(10))
         {
-            failures += (await signIns.RunScheduledAsync(CancellationToken.None)).Failed;
-            failures += (await audits.RunScheduledAsync(CancellationToken.None)).Failed;
+            failures += (await host.Runtime.RunScheduledAsync(EntraSignInsCollector.Id, CancellationToken.None)).Failed;
+            failures += (await host.Runtime.RunScheduledAsync(EntraDirectoryAuditsCollector.Id, CancellationToken.None)).Failed;
             clock.Start = clock.Start.AddHours(6);
         }
 
         Assert.AreEqual(0, failures);
         var graph = harness.Simulator.Graph;
-        var tenant = await signIns.TenantIdAsync(CancellationToken.None);
+        var tenant = await host.Get<Collectors.Entra.EntraAuditLogs>().TenantIdAsync(CancellationToken.None);
         var reader = new EvidenceReader(harness.Store.Evidence);
 
         var signInTruth = graph.Records(GraphScenario.SignIns, day0, day0.AddDays(7), "interactiveUser").ToList();
@@ -41,7 +40,7 @@ public sealed class EntraEndToEndTests
         Assert.IsGreaterThanOrEqualTo(7 * 2000, signInTruth.Count);
         Assert.IsGreaterThanOrEqualTo(7 * 200, auditTruth.Count);
 
-        var signInStream = EntraSignInsCollector.Sources(new())[0].StreamFor(tenant);
+        var signInStream = EntraSignInsCollector.SourcesFor(new())[0].StreamFor(tenant);
         var (signInIds, supplements, supplementIds) = await StoredAsync(reader, signInStream, day0);
         Assert.HasCount(signInIds.Distinct().Count(), signInIds, "no sign-in stored twice");
         CollectionAssert.AreEquivalent(signInTruth.Select(r => r.Id).ToList(), signInIds);

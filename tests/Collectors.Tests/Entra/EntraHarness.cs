@@ -1,13 +1,7 @@
-using Collectors.Configuration;
-using Collectors.EntraDirectoryAudits;
-using Collectors.EntraSignIns;
-using Collectors.Evidence;
-using Collectors.Graph;
 using Collectors.Simulator;
 using Collectors.Simulator.Faults;
 using Collectors.Simulator.Graph;
 using Collectors.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Collectors.Tests.Entra;
 
@@ -42,31 +36,29 @@ internal sealed class EntraHarness : IAsyncDisposable
         return new EntraHarness(simulator, TestStore.Create(), clock);
     }
 
-    public AuditLogCollector Create(bool signIns, AuditLogOptions? options = null, ReportingPacer? pacer = null)
+    /// <summary>
+    /// The library composed as in production over the harness's settings and clock: the Graph pacer at the scaled
+    /// window with 20% in hand (at 100 ms, scheduling jitter is a larger share than at 10 s), each collector's
+    /// first run looking back an hour, plus <paramref name="extra"/>.
+    /// </summary>
+    public Task<CollectorsTestHost> HostAsync(params (string Key, string? Value)[] extra)
     {
-        options ??= new AuditLogOptions { FirstRunLookbackHours = 1, MaxWindowsPerRun = 48 };
-        var azure = new AzureOptions
+        var settings = Configuration();
+        settings["Azure:Retry:MaxRetries"] = "10";
+        settings["Azure:Retry:MaxDelaySeconds"] = "1";
+        settings["Azure:Retry:MalformedPageRetries"] = "5";
+        settings["Collectors:Graph:WindowSeconds"] = (ScaledWindow.TotalSeconds * 1.2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var section in new[] { "EntraSignIns", "EntraDirectoryAudits" })
         {
-            Credential = CredentialKind.Simulator,
-            ResourceManagerEndpoint = Simulator.BaseUri,
-            GraphEndpoint = Simulator.BaseUri,
-            AdditionalTrustedCertificate = Simulator.CertificatePath,
-            Retry = new HttpRetryOptions { DelaySeconds = 0.05, MaxDelaySeconds = 1, MaxRetries = 10 },
-        };
-        // At a 100 ms window, scheduling jitter is a larger share than at 10 s: give the scaled pacer 20% in hand.
-        pacer ??= new ReportingPacer(5, ScaledWindow * 1.2, TimeProvider.System);
-        var client = new GraphReportingClient(azure, new SimulatorCredential(), pacer, NullLogger<GraphReportingClient>.Instance);
-        var writer = Store.NewWriter(Clock);
-        return new AuditLogCollector(
-            signIns ? EntraSignInsCollector.Sources(options) : [EntraDirectoryAuditsCollector.Source],
-            options,
-            client,
-            writer,
-            new LateArrivalSweep(writer, new EvidenceReader(Store.Evidence), new SweepLedger(Store.State), Clock, NullLogger<LateArrivalSweep>.Instance),
-            new SimulatorCredential(),
-            new Uri("https://graph.microsoft.com/"),
-            Clock,
-            NullLogger.Instance);
+            settings[$"Collectors:{section}:FirstRunLookbackHours"] = "1";
+        }
+
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return CollectorsTestHost.StartAsync(settings, Clock);
     }
 
     public Dictionary<string, string?> Configuration() => new()

@@ -1,4 +1,4 @@
-using Collectors.Graph;
+using Collectors.Entra;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Collectors.Tests.Entra;

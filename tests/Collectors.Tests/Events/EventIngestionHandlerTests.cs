@@ -36,9 +36,9 @@ public sealed class EventIngestionHandlerTests
         Assert.AreEqual(1, cloudBase64.Accepted, cloudBase64.Reason);
 
         var manifestName = eventGrid.Events[0].Manifest!;
-        StringAssert.StartsWith(manifestName, $"policy-states/{PolicyStateEventRoute.UnknownScope}/2021/03/27/20210327T183742Z_20210327T183743Z.event-");
+        StringAssert.StartsWith(manifestName, $"policy-states/{PolicyStatesEventRoute.UnknownScope}/2021/03/27/20210327T183742Z_20210327T183743Z.event-");
         var reader = new EvidenceReader(store.Evidence);
-        var stream = new EvidenceStream(PolicyStateEventRoute.Id, PolicyStateEventRoute.UnknownScope);
+        var stream = new EvidenceStream(PolicyStatesEventRoute.Id, PolicyStatesEventRoute.UnknownScope);
         var manifests = await reader.ManifestsAsync(stream, new DateTimeOffset(2021, 3, 27, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2021, 3, 28, 0, 0, 0, TimeSpan.Zero), CancellationToken.None).ToListAsync();
         Assert.HasCount(2, manifests);
         var first = manifests.Single(m => m.Name == manifestName);
@@ -66,14 +66,14 @@ public sealed class EventIngestionHandlerTests
         var batch = new JsonArray(
             EventsHarness.PolicyEvent("e3", Subscription, t.AddMinutes(3)),
             EventsHarness.PolicyEvent("e1", Subscription, t.AddSeconds(1), state: "Compliant"),
-            EventsHarness.PolicyEvent("e2", Subscription, t.AddMinutes(2), type: PolicyStateEventRoute.StateCreated),
+            EventsHarness.PolicyEvent("e2", Subscription, t.AddMinutes(2), type: PolicyStatesEventRoute.StateCreated),
             EventsHarness.PolicyEvent("e1", Subscription, t.AddSeconds(1), state: "Compliant"));
 
         var result = await handler.HandleAsync(EventsHarness.Queue, EventsHarness.Message(batch), CancellationToken.None);
 
         Assert.AreEqual(3, result.Accepted);
         Assert.AreEqual(1, result.Duplicates, "an id twice in one message is stored once");
-        var stream = new EvidenceStream(PolicyStateEventRoute.Id, $"sub-{Subscription}");
+        var stream = new EvidenceStream(PolicyStatesEventRoute.Id, $"sub-{Subscription}");
         var names = (await store.ListAsync(EvidencePaths.ManifestSuffix)).ToList();
         Assert.IsTrue(names.All(n => n.StartsWith(stream.Name + "/2026/11/25/", StringComparison.Ordinal)));
         var reader = new EvidenceReader(store.Evidence);
@@ -131,7 +131,7 @@ public sealed class EventIngestionHandlerTests
             StringAssert.Contains(record.Reason, reason, name);
             var raw = record.Message.Text is { } text ? Encoding.UTF8.GetBytes(text) : Convert.FromBase64String(record.Message.Base64!);
             CollectionAssert.AreEqual(message.ToArray(), raw, $"{name}: the raw message is kept");
-            StringAssert.StartsWith(result.RejectionRecord, $"rejections/policy-events/{DateTimeOffset.UtcNow:yyyy}/");
+            StringAssert.StartsWith(result.RejectionRecord, $"rejections/policy-states/{DateTimeOffset.UtcNow:yyyy}/");
         }
 
         // A message that mixes a good and a bad event: the good one is stored, the bad one recorded.
@@ -199,13 +199,13 @@ public sealed class EventIngestionHandlerTests
         invalid["id"] = "drill-2";
         invalid["data"]!.AsObject().Remove("system");
 
-        var ok = await handler.HandleAsync(EventOrigin.Queue("dr-events"), EventsHarness.Message(drill), CancellationToken.None);
-        var refused = await handler.HandleAsync(EventOrigin.Queue("dr-events"), EventsHarness.Message(invalid), CancellationToken.None);
+        var ok = await handler.HandleAsync(EventOrigin.Queue("dr-tests"), EventsHarness.Message(drill), CancellationToken.None);
+        var refused = await handler.HandleAsync(EventOrigin.Queue("dr-tests"), EventsHarness.Message(invalid), CancellationToken.None);
 
         Assert.AreEqual(1, ok.Accepted);
         StringAssert.StartsWith(ok.Events[0].Manifest, "dr-tests/system-payments/2026/11/25/20261125T090000Z_20261125T090001Z.event-");
         StringAssert.Contains(refused.Reason, "data.system is required");
-        StringAssert.StartsWith(refused.RejectionRecord, "rejections/dr-events/");
+        StringAssert.StartsWith(refused.RejectionRecord, "rejections/dr-tests/");
     }
 
     [TestMethod]

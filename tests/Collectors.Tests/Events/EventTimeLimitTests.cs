@@ -102,9 +102,9 @@ public sealed class EventTimeLimitTests
         var handler = DrTestsHarness.Handler(store, new ShiftedClock(Now));
         var data = DrTestsHarness.Data("late", "payments", Now.AddDays(-2));
 
-        var result = await handler.HandleAsync(DrTestsHarness.Queue, BinaryData.FromString(DrTestsHarness.EventGrid("late-1", data, DrTestEventRoute.CompletedType, Now.AddMinutes(-2)).ToJsonString()), CancellationToken.None);
+        var result = await handler.HandleAsync(DrTestsHarness.Queue, BinaryData.FromString(DrTestsHarness.EventGrid("late-1", data, DrTestsEventRoute.CompletedType, Now.AddMinutes(-2)).ToJsonString()), CancellationToken.None);
 
         StringAssert.Contains(result.Reason, "is ordered by 2026-11-23T12:00:00Z, more than 24 hours old");
-        StringAssert.StartsWith(result.RejectionRecord, "rejections/dr-events/2026/11/25/");
+        StringAssert.StartsWith(result.RejectionRecord, "rejections/dr-tests/2026/11/25/");
     }
 }

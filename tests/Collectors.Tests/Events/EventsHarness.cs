@@ -19,9 +19,9 @@ internal static class EventsHarness
 
     /// <summary>The handler with its own clock (its "now" for the age and future limits) and options.</summary>
     public static EventIngestionHandler Handler(TestStore store, TimeProvider time, EventsOptions? options = null, ILogger<EventIngestionHandler>? logger = null, params IEventRoute[] extra) =>
-        new([new PolicyStateEventRoute(), .. extra], store.Writer, new EvidenceReader(store.Evidence), Options.Create(options ?? new EventsOptions()), time, logger ?? NullLogger<EventIngestionHandler>.Instance);
+        new([new PolicyStatesEventRoute(), .. extra], store.Writer, new EvidenceReader(store.Evidence), Options.Create(options ?? new EventsOptions()), time, logger ?? NullLogger<EventIngestionHandler>.Instance);
 
-    public static EventOrigin Queue { get; } = EventOrigin.Queue("policy-events");
+    public static EventOrigin Queue { get; } = EventOrigin.Queue("policy-states");
 
     /// <summary>The published Event Grid example of PolicyStateChanged: a one-element array, as published.</summary>
     public static byte[] PublishedPolicyEvent => MicrosoftFixtures.Bytes("eventgrid_egevent_policyinsights_policystatechanged.json");
@@ -44,7 +44,7 @@ internal static class EventsHarness
     }
 
     /// <summary>A policy event of a real subscription, in the Event Grid schema.</summary>
-    public static JsonObject PolicyEvent(string id, string subscriptionId, DateTimeOffset timestamp, string state = "NonCompliant", string type = PolicyStateEventRoute.StateChanged, string resource = "vm1") => new()
+    public static JsonObject PolicyEvent(string id, string subscriptionId, DateTimeOffset timestamp, string state = "NonCompliant", string type = PolicyStatesEventRoute.StateChanged, string resource = "vm1") => new()
     {
         ["id"] = id,
         ["topic"] = $"/subscriptions/{subscriptionId}",

@@ -15,7 +15,7 @@ namespace Collectors.Tests.Events;
 public sealed class QueuedEventProcessorTests
 {
     private const string Subscription = "0b1f6471-1bf0-4dda-aec3-111122223333";
-    private static readonly EvidenceStream Stream = new(PolicyStateEventRoute.Id, $"sub-{Subscription}");
+    private static readonly EvidenceStream Stream = new(PolicyStatesEventRoute.Id, $"sub-{Subscription}");
     private static AzuriteProcess? s_queues;
 
     private static QueueServiceClient Queues => new(s_queues!.ConnectionString);
@@ -86,7 +86,7 @@ public sealed class QueuedEventProcessorTests
         var queue = await NewQueueAsync();
 
         // The writer's clock runs 200 times fast, so the lock's three-minute wait limit passes in about a second.
-        var handler = new EventIngestionHandler([new PolicyStateEventRoute()], store.NewWriter(new SpedUpClock(200)), new EvidenceReader(store.Evidence), Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
+        var handler = new EventIngestionHandler([new PolicyStatesEventRoute()], store.NewWriter(new SpedUpClock(200)), new EvidenceReader(store.Evidence), Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
         var processor = new QueuedEventProcessor(handler, Queues, Options.Create(new EventsOptions { MessageTimeoutSeconds = 120 }), TimeProvider.System, NullLogger<QueuedEventProcessor>.Instance);
         var text = EventsHarness.PolicyEvent("lock-limit", Subscription, DateTimeOffset.UtcNow).ToJsonString();
         await queue.SendMessageAsync(text);
@@ -104,11 +104,11 @@ public sealed class QueuedEventProcessorTests
     public async Task TheHandlerAloneLetsALockTimeoutFailTheDeliveryAndRecordsNoRejection()
     {
         await using var store = TestStore.Create();
-        var handler = new EventIngestionHandler([new PolicyStateEventRoute()], store.NewWriter(new SpedUpClock(200)), new EvidenceReader(store.Evidence), Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
+        var handler = new EventIngestionHandler([new PolicyStatesEventRoute()], store.NewWriter(new SpedUpClock(200)), new EvidenceReader(store.Evidence), Options.Create(new EventsOptions()), TimeProvider.System, NullLogger<EventIngestionHandler>.Instance);
         await using var otherWriter = await HoldStreamLockAsync(store);
 
         // What the functions did before the processor: the exception failed the delivery, and the fifth went to the poison queue.
-        await Assert.ThrowsAsync<TimeoutException>(() => handler.HandleAsync(EventOrigin.Queue("policy-events"), EventsHarness.Message(EventsHarness.PolicyEvent("locked", Subscription, DateTimeOffset.UtcNow)), CancellationToken.None));
+        await Assert.ThrowsAsync<TimeoutException>(() => handler.HandleAsync(EventOrigin.Queue("policy-states"), EventsHarness.Message(EventsHarness.PolicyEvent("locked", Subscription, DateTimeOffset.UtcNow)), CancellationToken.None));
 
         Assert.IsEmpty(await store.ListAsync(EvidencePaths.RejectionSuffix), "a busy stream is not the message's fault");
         Assert.IsEmpty(await store.ListAsync(EvidencePaths.ManifestSuffix));
@@ -188,7 +188,7 @@ public sealed class QueuedEventProcessorTests
 
     private static async Task<QueueClient> NewQueueAsync()
     {
-        var queue = Queues.GetQueueClient($"policy-events-{Guid.NewGuid():N}"[..40]);
+        var queue = Queues.GetQueueClient($"policy-states-{Guid.NewGuid():N}"[..40]);
         await queue.CreateAsync();
         return queue;
     }

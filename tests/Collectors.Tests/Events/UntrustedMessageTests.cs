@@ -68,7 +68,7 @@ public sealed class UntrustedMessageTests
         var cases = new[]
         {
             eventGrid.Replace(Placeholder, "evt-\\ud800", StringComparison.Ordinal),
-            eventGrid.Replace(Placeholder, "evt-1", StringComparison.Ordinal).Replace(PolicyStateEventRoute.StateChanged, "Microsoft.PolicyInsights.\\udc00", StringComparison.Ordinal),
+            eventGrid.Replace(Placeholder, "evt-1", StringComparison.Ordinal).Replace(PolicyStatesEventRoute.StateChanged, "Microsoft.PolicyInsights.\\udc00", StringComparison.Ordinal),
             $"[{eventGrid.Replace(Placeholder, "evt-2", StringComparison.Ordinal)},{eventGrid.Replace(Placeholder, "\\udfff\\ud800", StringComparison.Ordinal)}]",
         };
 

@@ -3,7 +3,7 @@ using Collectors.Tests.Infrastructure;
 
 namespace Collectors.Tests.Infra;
 
-/// <summary>One functions/Collectors/&lt;Name&gt;/collector.json.</summary>
+/// <summary>One functions/Collectors/&lt;Folder&gt;/collector.json (at any depth: Entra/SignIns), read from the source tree.</summary>
 internal sealed record CollectorMetadata(string Folder, JsonObject Json)
 {
     public string Id => Json["id"]?.GetValue<string>() ?? Folder;
@@ -24,11 +24,10 @@ internal sealed record CollectorMetadata(string Folder, JsonObject Json)
     public static IReadOnlyList<CollectorMetadata> All()
     {
         var root = Path.Combine(RepositoryRoot.Path, "functions", "Collectors");
-        var all = Directory.GetDirectories(root)
-            .Select(folder => Path.Combine(folder, "collector.json"))
-            .Where(File.Exists)
+        var all = Directory.EnumerateFiles(root, "collector.json", SearchOption.AllDirectories)
+            .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Select(path => new CollectorMetadata(
-                Path.GetFileName(Path.GetDirectoryName(path)!),
+                Path.GetRelativePath(root, Path.GetDirectoryName(path)!).Replace(Path.DirectorySeparatorChar, '/'),
                 JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidOperationException($"{path} is empty.")))
             .OrderBy(c => c.Folder, StringComparer.Ordinal)
             .ToList();

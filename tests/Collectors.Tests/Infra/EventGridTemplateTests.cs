@@ -45,7 +45,7 @@ public sealed class EventGridTemplateTests
         Assert.AreEqual("CloudEventSchemaV1_0", topic.Properties["inputSchema"]!.GetValue<string>());
         Assert.AreEqual("SystemAssigned", topic.Body["identity"]!["type"]!.GetValue<string>());
         Assert.AreEqual("CloudEventSchemaV1_0", subscription.Properties["eventDeliverySchema"]!.GetValue<string>());
-        Assert.AreEqual(snapshot.AppSettings["DR_EVENTS_QUEUE"]!.GetValue<string>(), subscription.Properties["deliveryWithResourceIdentity"]!["destination"]!["properties"]!["queueName"]!.GetValue<string>());
+        Assert.AreEqual(snapshot.AppSettings["DR_TESTS_QUEUE"]!.GetValue<string>(), subscription.Properties["deliveryWithResourceIdentity"]!["destination"]!["properties"]!["queueName"]!.GetValue<string>());
     }
 
     [TestMethod]
@@ -59,7 +59,7 @@ public sealed class EventGridTemplateTests
         Assert.AreEqual("Microsoft.PolicyInsights.PolicyStates", topic.Properties["topicType"]!.GetValue<string>());
         Assert.AreEqual($"/subscriptions/{Deployments.DeploymentSubscriptionId}", topic.Properties["source"]!.GetValue<string>());
         Assert.AreEqual("SystemAssigned", topic.Body["identity"]!["type"]!.GetValue<string>());
-        Assert.AreEqual(snapshot.AppSettings["POLICY_EVENTS_QUEUE"]!.GetValue<string>(), subscription.Properties["deliveryWithResourceIdentity"]!["destination"]!["properties"]!["queueName"]!.GetValue<string>());
+        Assert.AreEqual(snapshot.AppSettings["POLICY_STATES_QUEUE"]!.GetValue<string>(), subscription.Properties["deliveryWithResourceIdentity"]!["destination"]!["properties"]!["queueName"]!.GetValue<string>());
         var types = subscription.Properties["filter"]!["includedEventTypes"]!.AsArray().Select(t => t!.GetValue<string>()).ToList();
         CollectionAssert.AreEquivalent(new[] { "Microsoft.PolicyInsights.PolicyStateCreated", "Microsoft.PolicyInsights.PolicyStateChanged", "Microsoft.PolicyInsights.PolicyStateDeleted" }, types);
     }

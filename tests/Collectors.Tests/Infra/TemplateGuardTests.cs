@@ -44,13 +44,14 @@ public sealed class TemplateGuardTests
     [TestMethod]
     public void RefusesAQueueNameStorageWouldReject()
     {
-        AssertRefused("Queue name 'DR_Events' is invalid", "param drEventsQueue = 'DR_Events'");
+        AssertRefused("Queue name 'DR_Tests' is invalid", "param drTestsQueue = 'DR_Tests'");
     }
 
     [TestMethod]
-    public void RefusesOneQueueForBothDrAndPolicyEvents()
+    public void RefusesOneQueueForTwoSettings()
     {
-        AssertRefused("must be different queues", "param drEventsQueue = 'events'", "param policyEventsQueue = 'events'");
+        AssertRefused("must be different queues", "param drTestsQueue = 'events'", "param policyStatesQueue = 'events'");
+        AssertRefused("DR_TESTS_QUEUE is 'dr-tests', the queue another setting names", "param collectorWorkQueue = 'dr-tests'");
     }
 
     [TestMethod]

@@ -37,7 +37,7 @@ internal static class SummaryFixture
                 records.Add(Encoding.UTF8.GetBytes(extra));
             }
 
-            var batch = new EvidenceBatch(ActivityLogCollector.Id, ActivityLogCollector.Criteria, Stream, window);
+            var batch = new EvidenceBatch(ActivityLogCollector.Id, CollectorCatalog.Default.Find(ActivityLogCollector.Id)!.Criteria, Stream, window);
             var result = fail?.Contains(i) == true
                 ? await store.Writer.CommitWindowAsync(batch, Failing, CancellationToken.None)
                 : await store.Writer.CommitWindowAsync(batch, Records.Source(records), CancellationToken.None);

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using Collectors.Configuration;
 using Collectors.Evidence;
-using Collectors.Graph;
+using Collectors.Entra;
 using Collectors.Simulator;
 using Collectors.Summary;
 using Collectors.Tests.Infrastructure;

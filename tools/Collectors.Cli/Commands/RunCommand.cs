@@ -1,142 +1,104 @@
 using System.CommandLine;
 using System.Globalization;
-using Collectors.ActivityLog;
+using Collectors.Catalog;
 using Collectors.Evidence;
+using Collectors.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Collectors.Cli.Commands;
 
-/// <summary><c>collectors run &lt;collector&gt;</c>: the scheduled run now, or a backfill of a range.</summary>
+/// <summary>
+/// <c>collectors run &lt;id&gt;</c>: any collector of the catalog, through the runtime. Without --from/--to, what its
+/// timer would do now (due windows from each stream's cursor, the sweep if due, or a snapshot); with them, a
+/// backfill of the range; with --sweep, the late-arrival sweep of one day. Work items run in this process,
+/// --parallel at once (one stream each).
+/// </summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("run", "Run a collector now: without --from/--to as its timer would; with them, commit every window of the range (backfill). Exit 0 all windows committed, 1 any window failed (see its error record), 2 usage or configuration error.");
-        command.Subcommands.Add(ActivityLog(output, error));
-        command.Subcommands.Add(AuditLog(output, error, EntraSignIns.EntraSignInsCollector.Id, "Collect Microsoft Entra sign-in logs (CC6.1) from Microsoft Graph.", sp => sp.GetRequiredService<EntraSignIns.EntraSignInsCollector>().Collector));
-        command.Subcommands.Add(DefenderFindings(output, error));
-        command.Subcommands.Add(DrJobs(output, error));
-        command.Subcommands.Add(AuditLog(output, error, EntraDirectoryAudits.EntraDirectoryAuditsCollector.Id, "Collect Microsoft Entra directory audit logs (CC6.2, CC6.3) from Microsoft Graph.", sp => sp.GetRequiredService<EntraDirectoryAudits.EntraDirectoryAuditsCollector>().Collector));
-        return command;
-    }
-
-    private static Command DefenderFindings(TextWriter output, TextWriter error)
-    {
-        var from = new Option<string?>("--from") { Description = "Refused: snapshots of the past cannot exist." };
-        var to = new Option<string?>("--to") { Description = "Refused: snapshots of the past cannot exist." };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every query." };
-        var command = new Command("defender-findings", "Take a full-population snapshot of Defender for Cloud now (assessments, open alerts, secure scores, SOC regulatory compliance), labelled with the current grid window (CC7.1, CC6.8, CC3.2). A second run in the same window commits nothing new.") { from, to, verbose };
-        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
-        {
-            if (parse.GetValue(from) is not null || parse.GetValue(to) is not null)
-            {
-                throw new CliUsageException(
-                    "defender-findings takes snapshots of the current state only: Defender for Cloud and Resource Graph do not keep past states, so snapshots of the past cannot exist and --from/--to are refused. Run 'collectors run defender-findings' without them to take a snapshot now.");
-            }
-
-            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-            var collector = host.Services.GetRequiredService<Collectors.Defender.DefenderCollector>();
-            var window = collector.WindowAt(DateTimeOffset.UtcNow);
-            await output.WriteLineAsync($"Taking a Defender for Cloud snapshot, labelled with window {window}…").ConfigureAwait(false);
-            CollectionRun run;
-            try
-            {
-                run = await collector.SnapshotAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new CliUsageException(ex.Message);
-            }
-
-            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
-        }));
-        return command;
-    }
-
-    private static Command AuditLog(TextWriter output, TextWriter error, string id, string description, Func<IServiceProvider, Graph.AuditLogCollector> resolve)
-    {
-        var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
-        var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up; must be at least the lag before now." };
+        var id = new Argument<string>("collector") { Description = "The collector's id (collectors list)." };
+        var from = new Option<string?>("--from") { Description = "Start of a backfill (UTC, ISO-8601); rounded down to the window grid." };
+        var to = new Option<string?>("--to") { Description = "End of a backfill (UTC, ISO-8601); rounded up; must be at least the lag before now." };
+        var scopes = new Option<string[]>("--scope", "--subscription") { Description = "Collect only this stream key (a subscription id, a vault id, a source); repeat for several. Default: every configured stream.", AllowMultipleArgumentsPerToken = false };
         var sweep = new Option<string?>("--sweep") { Description = "Run the late-arrival sweep for this UTC day (yyyy-MM-dd): supplements for records not captured yet." };
+        var parallel = new Option<int?>("--parallel") { Description = "Streams collected at once (default: the collector's MaxParallelStreams)." };
         var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
-        var command = new Command(id, description) { from, to, sweep, verbose };
+        var command = new Command("run", "Run a collector now: without --from/--to as its timer would; with them, commit every window of the range (backfill); with --sweep, sweep one day for late records. Exit 0 all committed, 1 any window failed (see its error record), 2 usage or configuration error.")
+        {
+            id, from, to, scopes, sweep, parallel, verbose,
+        };
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
-            var range = Range(parse.GetValue(from), parse.GetValue(to));
-            var sweepDay = SweepDay(parse.GetValue(sweep), range);
+            var collector = parse.GetValue(id)!;
+            var fromText = parse.GetValue(from);
+            var toText = parse.GetValue(to);
+            var sweepText = parse.GetValue(sweep);
+            var only = parse.GetValue(scopes) is { Length: > 0 } given ? given : null;
+            if ((fromText is null) != (toText is null))
+            {
+                throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
+            }
+
+            if (sweepText is not null && fromText is not null)
+            {
+                throw new CliUsageException("--sweep sweeps one day: give it or --from/--to, not both.");
+            }
+
+            // What the collector is decides which options make sense, before any option's value is judged.
+            using (var composition = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), verbose: false, error, cancellationToken, validate: false).ConfigureAwait(false))
+            {
+                var catalog = composition.Services.GetRequiredService<CollectorCatalog>();
+                var descriptor = catalog.Find(collector);
+                if (descriptor is null or { Kind: CollectorDescriptor.Events })
+                {
+                    throw new CliUsageException(CollectorRuntime.NotRunnable(catalog, collector));
+                }
+
+                if (descriptor?.Kind == CollectorDescriptor.Snapshot && (fromText is not null || sweepText is not null))
+                {
+                    throw new CliUsageException(fromText is not null ? CollectorRuntime.NoPastSnapshots(collector) : $"{collector} takes snapshots; it has no late-arrival sweep.");
+                }
+            }
+
+            var range = fromText is null ? ((DateTimeOffset, DateTimeOffset)?)null : (CliConfiguration.ParseInstant(fromText, "--from"), CliConfiguration.ParseInstant(toText!, "--to"));
+            var day = sweepText is null ? (DateOnly?)null : CliConfiguration.ParseDay(sweepText, "--sweep");
+            if (parse.GetValue(parallel) is < 1)
+            {
+                throw new CliUsageException("--parallel must be at least 1.");
+            }
 
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-            var collector = resolve(host.Services);
-            CollectionRun run;
-            if (sweepDay is { } day)
-            {
-                await output.WriteLineAsync($"Sweeping {id} for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
-                try
-                {
-                    run = await collector.SweepDayAsync(day, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-            }
-            else if (range is not { } r)
-            {
-                await output.WriteLineAsync($"Running {id} as its timer would…").ConfigureAwait(false);
-                run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var (start, end) = r;
-                int windows;
-                try
-                {
-                    windows = collector.PlanBackfill(start, end).Count * collector.Sources.Count;
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Backfilling {id}: {windows} window(s), {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)} (paced under Graph's reporting limit)…")).ConfigureAwait(false);
-                run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, windows), cancellationToken).ConfigureAwait(false);
-            }
-
-            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
-        }));
-        return command;
-    }
-
-    private static Command DrJobs(TextWriter output, TextWriter error)
-    {
-        var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
-        var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
-        var command = new Command("dr-jobs", "Collect Site Recovery test failovers and Azure Backup restores of each vault in Collectors__DrJobs__Vaults into write-once evidence (A1.2, A1.3).") { from, to, verbose };
-        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
-        {
-            var range = Range(parse.GetValue(from), parse.GetValue(to));
-            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-            var collector = host.Services.GetRequiredService<Collectors.DrJobs.DrJobsCollector>();
-            CollectionRun run;
+            var runtime = host.Services.GetRequiredService<CollectorRuntime>();
+            IReadOnlyList<WorkItem> items;
+            IProgress<CommitResult>? progress = null;
             try
             {
-                var vaults = collector.Vaults();
-                if (range is not { } r)
+                runtime.Get(collector);
+                if (day is { } d)
                 {
-                    await output.WriteLineAsync("Running the DR jobs collector as its timer would…").ConfigureAwait(false);
-                    run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+                    items = await runtime.PlanSweepAsync(collector, d, only, cancellationToken).ConfigureAwait(false);
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Sweeping {collector} for {d:yyyy-MM-dd}: {items.Count} stream(s)…")).ConfigureAwait(false);
+                }
+                else if (range is { } r)
+                {
+                    items = await runtime.PlanBackfillAsync(collector, r.Item1, r.Item2, only, cancellationToken).ConfigureAwait(false);
+                    var windows = runtime.PlanBackfill(collector, r.Item1, r.Item2).Count;
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"Backfilling {collector}: {items.Count} stream(s), {windows} window(s) each, {TimeWindow.Iso(r.Item1)} to {TimeWindow.Iso(r.Item2)}…")).ConfigureAwait(false);
+                    progress = new ProgressPrinter(output, windows * items.Count);
                 }
                 else
                 {
-                    var (start, end) = r;
-                    var perVault = collector.PlanBackfill(start, end).Count;
-                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"Backfilling the DR jobs of {vaults.Count} vault(s), {perVault} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
-                    run = await collector.BackfillAsync(start, end, new ProgressPrinter(output, perVault * vaults.Count), cancellationToken).ConfigureAwait(false);
+                    if (only is not null)
+                    {
+                        throw new CliUsageException("--scope applies to a backfill (--from/--to) or a sweep; a scheduled run collects the configured streams.");
+                    }
+
+                    items = await runtime.PlanScheduledAsync(collector, cancellationToken).ConfigureAwait(false);
+                    var label = runtime.SnapshotWindowNow(collector) is { } window ? $", snapshots labelled with window {window}" : string.Empty;
+                    await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Running {collector} as its timer would: {items.Count} work item(s){label}…")).ConfigureAwait(false);
                 }
             }
             catch (ArgumentException ex)
@@ -144,112 +106,11 @@ internal static class RunCommand
                 throw new CliUsageException(ex.Message);
             }
 
+            var run = await runtime.RunAllAsync(items, parse.GetValue(parallel) ?? runtime.Parallelism(collector), progress, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
             return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
         }));
         return command;
-    }
-
-    private static Command ActivityLog(TextWriter output, TextWriter error)
-    {
-        var from = new Option<string?>("--from") { Description = "Start of the range (UTC, ISO-8601); rounded down to the window grid." };
-        var to = new Option<string?>("--to") { Description = "End of the range (UTC, ISO-8601); rounded up to the window grid; must be at least the lag before now." };
-        var sweep = new Option<string?>("--sweep") { Description = "Run the late-arrival sweep for this UTC day (yyyy-MM-dd): supplements for events published after their window was collected." };
-        var subscriptions = new Option<string[]>("--subscription") { Description = "A subscription id; repeat for several. Default: Collectors__ActivityLog__Subscriptions, else every readable subscription.", AllowMultipleArgumentsPerToken = false };
-        var verbose = new Option<bool>("--verbose") { Description = "Log every window." };
-        var command = new Command("activity-log", "Collect the Azure Activity Log of each subscription into write-once evidence (CC8.1, CC6.3, CC7.2).") { from, to, sweep, subscriptions, verbose };
-        command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
-        {
-            var range = Range(parse.GetValue(from), parse.GetValue(to));
-            var sweepDay = SweepDay(parse.GetValue(sweep), range);
-            using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), parse.GetValue(verbose), error, cancellationToken).ConfigureAwait(false);
-            var collector = host.Services.GetRequiredService<ActivityLogCollector>();
-            var only = parse.GetValue(subscriptions) ?? [];
-            CollectionRun run;
-            if (sweepDay is { } day)
-            {
-                await output.WriteLineAsync($"Sweeping the Activity Log for late arrivals on {day:yyyy-MM-dd}…").ConfigureAwait(false);
-                try
-                {
-                    run = await collector.SweepDayAsync(day, only, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-            }
-            else if (range is not { } r)
-            {
-                if (only.Length > 0)
-                {
-                    throw new CliUsageException("--subscription applies to a backfill (--from/--to) or a sweep (--sweep); a scheduled run collects the configured subscriptions.");
-                }
-
-                await output.WriteLineAsync("Running the Activity Log collector as its timer would…").ConfigureAwait(false);
-                run = await collector.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var (start, end) = r;
-                int perStream;
-                try
-                {
-                    perStream = collector.PlanBackfill(start, end).Count;
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-
-                IReadOnlyList<string> targets;
-                try
-                {
-                    targets = await collector.ResolveSubscriptionsAsync(only, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Backfilling the Activity Log of {targets.Count} subscription(s), {perStream} window(s) each, {TimeWindow.Iso(start)} to {TimeWindow.Iso(end)}…")).ConfigureAwait(false);
-                var progress = new ProgressPrinter(output, perStream * targets.Count);
-                try
-                {
-                    run = await collector.BackfillAsync(start, end, targets, progress, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
-            }
-
-            await output.WriteAsync(RunReport.Render(run)).ConfigureAwait(false);
-            return run.Succeeded ? CollectorsCli.Ok : CollectorsCli.Problem;
-        }));
-        return command;
-    }
-
-    /// <summary>A backfill range, parsed and checked before anything is started; null for a scheduled run.</summary>
-    private static (DateTimeOffset From, DateTimeOffset To)? Range(string? from, string? to)
-    {
-        if ((from is null) != (to is null))
-        {
-            throw new CliUsageException("Give both --from and --to for a backfill, or neither for a scheduled run.");
-        }
-
-        return from is null ? null : (CliConfiguration.ParseInstant(from, "--from"), CliConfiguration.ParseInstant(to!, "--to"));
-    }
-
-    /// <summary>The day to sweep, if one was given; a sweep and a backfill are different runs.</summary>
-    private static DateOnly? SweepDay(string? sweep, (DateTimeOffset From, DateTimeOffset To)? range)
-    {
-        if (sweep is not null && range is not null)
-        {
-            throw new CliUsageException("Give --sweep <day> or --from/--to, not both: a sweep re-reads committed windows, a backfill commits new ones.");
-        }
-
-        return sweep is null ? null : CliConfiguration.ParseDay(sweep, "--sweep");
     }
 
     /// <summary>Exit 2 for usage and configuration errors, 1 when the source refused in a way the user must fix.</summary>
