@@ -2,7 +2,8 @@
 # The whole product on this machine, in one command: installs what it needs, starts Azurite and the
 # tenant simulator on free loopback ports, runs every collector over two simulated days (planted
 # violations, faults on), summarises both days (the second shows drift), e-mails both summaries to
-# the simulator, verifies the evidence, renders the report to PNG, and stops what it started.
+# the simulator, verifies the evidence, grants an auditor a read-only SAS and exports the audit package
+# and three samples with it, proves the mail's anchor, renders the report to PNG, and stops what it started.
 # Everything it leaves is under out/demo/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,6 +92,27 @@ verify_status=$?
 set -e
 tail -1 "$out/verify.txt"
 
+step "Auditors: a read-only grant, the audit package of both days, three samples"
+# The grant is recorded as evidence (auditor-access/grants); the auditor then works with nothing but the URL.
+"${cli[@]}" auditor grant --auditor "Dana Reyes <dana.reyes@auditfirm.example>" --days 7 --from "$day1" --to "$day2" >"$out/grant.txt" 2>>"$out/collect.log" || status=1
+auditor_sas="$(grep -E '^https?://' "$out/grant.txt" | head -1)"
+grep -E '^(Read-only|Recorded|Note)' "$out/grant.txt" || true
+rm -rf "$out/audit-package" "$out/audit-package.zip" "$out/samples"
+set +e
+env -u Evidence__ConnectionString -u Evidence__SigningKeyId "${cli[@]}" export --sas-url "$auditor_sas" --from "$day1" --to "$day2" --out "$out/audit-package" >"$out/export.txt" 2>>"$out/collect.log"
+export_status=$?
+set -e
+cat "$out/export.txt"
+sample_status=0
+n=0
+for stream in $(cd "$out/audit-package/population" 2>/dev/null && ls -d activity-log/*.csv entra-signins/*.csv entra-directory-audits/*.csv 2>/dev/null | sed 's/\.csv$//' | awk -F/ '!seen[$1]++'); do
+  n=$((n + 1))
+  env -u Evidence__ConnectionString -u Evidence__SigningKeyId "${cli[@]}" sample --sas-url "$auditor_sas" --stream "$stream" --from "$day1" --to "$day2" \
+    --count 5 --seed "demo-$n" --out "$out/samples/$n" >"$out/sample-$n.txt" 2>>"$out/collect.log" || sample_status=1
+  head -2 "$out/sample-$n.txt"
+done
+[ "$n" -eq 3 ] || sample_status=1
+
 step "Anchors: the digest in the mail proves nothing was cut"
 anchor="$(grep -oE '[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}' "$out/mail/mail-002.html" | head -1)"
 thumbprint="$(sed -n '/^Signing keys/{n;p}' "$out/verify.txt" | awk '{print $1}')"
@@ -142,4 +164,6 @@ echo "E-mails sent:  $(ls "$out/mail"/*.html 2>/dev/null | tr '\n' ' ')"
 echo "Screenshot:    ${png:-none}"
 echo "Took $(( $(date +%s) - started )) s."
 echo "Anchor:        $anchor (verify --anchor: exit $anchor_status before the cut, $cut_status after)"
-[ "$verify_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$anchor_status" -eq 0 ] && [ "$cut_status" -eq 1 ]
+echo "Audit package: $out/audit-package/ and $out/audit-package.zip (export exit $export_status; made before the cut)"
+echo "Samples:       $out/samples/1..3 (exit $sample_status)"
+[ "$verify_status" -eq 0 ] && [ "$status" -eq 0 ] && [ "$anchor_status" -eq 0 ] && [ "$cut_status" -eq 1 ] && [ "$export_status" -eq 0 ] && [ "$sample_status" -eq 0 ]

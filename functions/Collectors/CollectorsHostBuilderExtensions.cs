@@ -115,6 +115,13 @@ public static class CollectorsHostBuilderExtensions
         services.AddEntraDirectoryAuditsCollector();
 
         services.AddDailySummary();
+        services.AddSingleton(sp => new Collectors.Auditors.AuditorAccess(
+            sp.GetRequiredService<EvidenceStore>(),
+            sp.GetRequiredService<EvidenceWriter>(),
+            sp.GetRequiredService<EvidenceReader>(),
+            () => sp.GetRequiredService<ArmRestClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Collectors.Auditors.AuditorAccess>>()));
         return builder;
     }
 }

@@ -442,6 +442,9 @@ output EVIDENCE_STORAGE_ACCOUNT_NAME string = evidence.outputs.name
 @description('Blob endpoint of the evidence account (for `collectors verify --account-url`).')
 output EVIDENCE_BLOB_SERVICE_URI string = evidence.outputs.blobEndpoint
 
+@description('The evidence account\'s resource id: collectors auditor revoke --account-id (Evidence__AccountResourceId).')
+output EVIDENCE_ACCOUNT_ID string = evidence.outputs.resourceId
+
 @description('State of the evidence immutability policy as deployed.')
 output EVIDENCE_IMMUTABILITY_STATE string = checkedImmutabilityState
 

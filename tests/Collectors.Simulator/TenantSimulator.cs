@@ -126,6 +126,9 @@ public sealed class TenantSimulator : IAsyncDisposable
 
     public Graph.MailEndpoint Mail { get; private init; } = null!;
 
+    /// <summary>The storage accounts whose user delegation keys were revoked, in order.</summary>
+    public IReadOnlyCollection<string> Revocations { get; private init; } = null!;
+
     /// <summary>The Key Vault keys that sign evidence.</summary>
     public KeyVault.KeyVaultEndpoint KeyVault { get; private init; } = null!;
 
@@ -271,12 +274,31 @@ public sealed class TenantSimulator : IAsyncDisposable
             Collectors.Simulator.RecoveryServices.RecoveryServicesEndpoints.ReplicationJobsAsync(context, subscriptionId, resourceGroup, vault, scenario));
         app.MapGet("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.RecoveryServices/vaults/{vault}/backupJobs", (HttpContext context, string subscriptionId, string resourceGroup, string vault) =>
             Collectors.Simulator.RecoveryServices.RecoveryServicesEndpoints.BackupJobsAsync(context, subscriptionId, resourceGroup, vault, scenario));
+        // Azure Storage's revokeUserDelegationKeys (ARM, Microsoft.Storage 2023-05-01): 200 with no body; recorded.
+        var revocations = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        app.MapPost("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/{account}/revokeUserDelegationKeys", async (HttpContext context, string subscriptionId, string resourceGroup, string account) =>
+        {
+            if (string.IsNullOrEmpty(context.Request.Query["api-version"]))
+            {
+                await ArmErrors.WriteAsync(context, 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+                return;
+            }
+
+            if (!scenario.SubscriptionIds.Contains(subscriptionId, StringComparer.OrdinalIgnoreCase))
+            {
+                await ArmErrors.WriteAsync(context, 404, "SubscriptionNotFound", $"The subscription '{subscriptionId}' could not be found.");
+                return;
+            }
+
+            revocations.Enqueue($"/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/{account}");
+            context.Response.StatusCode = 200;
+        });
         app.MapFallback(context => ArmErrors.WriteAsync(context, 404, "NotFound", $"The simulator does not serve {context.Request.Method} {context.Request.Path}."));
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults, defender, quota) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail, KeyVault = keyVault };
+        return new TenantSimulator(app, new Uri($"https://127.0.0.1:{port}/"), certificatePath, scenario, faults, defender, quota) { Stats = stats, Graph = graph, GraphThrottle = graphThrottle, Mail = mail, KeyVault = keyVault, Revocations = revocations };
     }
 
     public async ValueTask DisposeAsync()

@@ -22,6 +22,9 @@ public static class CollectorsCli
         root.Subcommands.Add(ListCommand.Create(output, error));
         root.Subcommands.Add(SummaryCommand.Create(output, error));
         root.Subcommands.Add(IngestEventCommand.Create(output, error));
+        root.Subcommands.Add(AuditCommands.Auditor(output, error));
+        root.Subcommands.Add(AuditCommands.Export(output, error));
+        root.Subcommands.Add(AuditCommands.Sample(output, error));
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

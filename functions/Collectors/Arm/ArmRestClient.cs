@@ -21,6 +21,7 @@ internal sealed partial class ArmRestClient
     private readonly ILogger _logger;
     private readonly TokenCredential _credential;
     private readonly string _scope;
+    private readonly CredentialKind _credentialKind;
 
     public ArmRestClient(AzureOptions options, TokenCredential credential, ILogger<ArmRestClient> logger)
         : this(options.ResolveResourceManagerEndpoint(), $"{options.ResolveCloud().ResourceManager.GetLeftPart(UriPartial.Authority)}/.default", options, credential, logger)
@@ -33,6 +34,7 @@ internal sealed partial class ArmRestClient
         _logger = logger;
         _credential = credential;
         _scope = scope;
+        _credentialKind = options.Credential;
         var clientOptions = new RestClientOptions();
         clientOptions.Retry.MaxRetries = options.Retry.MaxRetries;
         clientOptions.Retry.Mode = RetryMode.Exponential;
@@ -66,6 +68,19 @@ internal sealed partial class ArmRestClient
     {
         var token = await _credential.GetTokenAsync(new TokenRequestContext([_scope]), cancellationToken).ConfigureAwait(false);
         return EvidenceStore.ReadClaims(token.Token).GetValueOrDefault("tid");
+    }
+
+    /// <summary>Who calls ARM: the claims of this client's own access token (not validated: it names ourselves).</summary>
+    public async Task<ManifestIdentity> CallerAsync(CancellationToken cancellationToken)
+    {
+        var token = await _credential.GetTokenAsync(new TokenRequestContext([_scope]), cancellationToken).ConfigureAwait(false);
+        var claims = EvidenceStore.ReadClaims(token.Token);
+        return new ManifestIdentity(
+            _credentialKind.ToString(),
+            claims.GetValueOrDefault("oid"),
+            claims.GetValueOrDefault("appid") ?? claims.GetValueOrDefault("azp"),
+            claims.GetValueOrDefault("tid"),
+            claims.GetValueOrDefault("upn") ?? claims.GetValueOrDefault("unique_name") ?? claims.GetValueOrDefault("name"));
     }
 
     /// <summary>GET one URL; a non-success answer (after retries) throws <see cref="ArmRequestException"/>.</summary>

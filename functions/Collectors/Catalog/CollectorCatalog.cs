@@ -49,6 +49,9 @@ public sealed record CollectorDescriptor(
     /// <summary>Why a collector does not fan out.</summary>
     public string? FanOutNote { get; init; }
 
+    /// <summary>The record's own time: a property path, dots between levels (collector.json <c>recordTime</c>); the audit export's event time.</summary>
+    public string? RecordTime { get; init; }
+
     public const string Windowed = "windowed";
     public const string Snapshot = "snapshot";
     public const string Events = "events";
@@ -124,6 +127,7 @@ public sealed record CollectorDescriptor(
         {
             FanOut = !root.TryGetProperty("fanOut", out var fanOut) || fanOut.GetBoolean(),
             FanOutNote = Text(root, "fanOutNote"),
+            RecordTime = Text(root, "recordTime"),
         };
     }
 

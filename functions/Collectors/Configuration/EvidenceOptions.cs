@@ -14,6 +14,12 @@ public sealed class EvidenceOptions
     /// <summary>A container SAS URL (read-only auditors). Used by <c>collectors verify</c>; writers refuse it.</summary>
     public Uri? ContainerSasUri { get; set; }
 
+    /// <summary>
+    /// The evidence account's ARM resource id (the deployment's EVIDENCE_ACCOUNT_ID output), used by
+    /// <c>collectors auditor revoke</c> to revoke the account's user delegation keys.
+    /// </summary>
+    public string? AccountResourceId { get; set; }
+
     /// <summary>The write-once evidence container.</summary>
     public string Container { get; set; } = "evidence";
 

@@ -11,7 +11,14 @@ using Collectors.Signing;
 namespace Collectors.Evidence;
 
 /// <summary>A committed manifest and its name.</summary>
-public sealed record CommittedManifest(string Name, EvidenceManifest Manifest);
+public sealed record CommittedManifest(string Name, EvidenceManifest Manifest)
+{
+    /// <summary>SHA-256 (hex) of the manifest blob's stored bytes, as read (null when not read through <see cref="EvidenceReader"/>).</summary>
+    public string? StoredSha256 { get; init; }
+
+    /// <summary>The blob version read, when the store keeps versions.</summary>
+    public string? VersionId { get; init; }
+}
 
 /// <summary>One stored record: the line's bytes, and where it is (manifest and 0-based line).</summary>
 public readonly record struct EvidenceRecord(string Manifest, long Line, ReadOnlyMemory<byte> Json);
@@ -25,6 +32,13 @@ public readonly record struct EvidenceRecord(string Manifest, long Line, ReadOnl
 public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck? signatures = null)
 {
     public BlobContainerClient Container => evidence;
+
+    /// <summary>
+    /// A reader for someone who holds only read access (an auditor's SAS): manifests are trusted when signed by a
+    /// key published in the container (<c>keys/</c>), or only by the thumbprints given.
+    /// </summary>
+    public static async Task<EvidenceReader> ForAuditorAsync(BlobContainerClient evidence, IReadOnlyCollection<string>? trustedThumbprints, CancellationToken cancellationToken) =>
+        new(evidence, await PublishedKeyCheck.LoadAsync(evidence, trustedThumbprints, cancellationToken).ConfigureAwait(false));
 
     /// <summary>The chain claims of this container, checked with the same signatures.</summary>
     public ChainClaims Claims { get; } = new(evidence, signatures);
@@ -47,7 +61,8 @@ public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck
                     continue;
                 }
 
-                var data = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value.Content;
+                var download = (await evidence.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+                var data = download.Content;
                 if (signatures is not null && await signatures.CheckAsync(data.ToMemory(), cancellationToken).ConfigureAwait(false) is { Valid: false } check)
                 {
                     untrusted?.Add($"{item.Name}: {check.Problem}");
@@ -72,7 +87,11 @@ public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck
                     continue;
                 }
 
-                found.Add(new CommittedManifest(item.Name, manifest));
+                found.Add(new CommittedManifest(item.Name, manifest)
+                {
+                    StoredSha256 = Convert.ToHexStringLower(SHA256.HashData(data.ToMemory().Span)),
+                    VersionId = download.Details.VersionId,
+                });
             }
         }
 

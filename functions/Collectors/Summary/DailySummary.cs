@@ -35,6 +35,9 @@ public sealed record DailySummary
     /// </summary>
     public Evidence.ChainAnchor? Anchor { get; init; }
 
+    /// <summary>Auditor grants that had not expired or been revoked when the summary was built (auditor-access/grants).</summary>
+    public IReadOnlyList<Auditors.ActiveGrant> Grants { get; init; } = [];
+
     public string Subject => SummarySubject.For(this);
 }
 

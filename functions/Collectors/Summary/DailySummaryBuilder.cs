@@ -177,6 +177,7 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             Drift = drift,
             MailFailures = mailFailures,
             Anchor = await AnchorAsync(streams, cancellationToken).ConfigureAwait(false),
+            Grants = await Auditors.AuditorAccess.ActiveGrantsAsync(reader, now, cancellationToken).ConfigureAwait(false),
         };
     }
 
