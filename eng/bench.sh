@@ -40,6 +40,10 @@ case "$scenario" in
     dotnet build tests/Collectors.Simulator -c Release --no-restore -warnaserror -warnnotaserror:NU1603 --verbosity quiet -nologo
     start="$(date -u -d '2 days ago' +%Y-%m-%d)"
     for n in "${counts[@]}"; do
+      # A fresh Azurite for each count: its in-memory store slows as blobs accumulate, and one run's
+      # evidence would otherwise slow the next (docs/benchmarks.md, "Fan-out").
+      azurite_stop
+      azurite_start "$root"
       port="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
       # One subscription, one day, n events; ARM's read token bucket off so the figure measures the code,
       # not the 25 reads/s per principal that real ARM allows (see docs/benchmarks.md).

@@ -78,7 +78,8 @@ public sealed partial class AuditorAccess
         var container = connection.Evidence;
         var now = time.GetUtcNow();
         var startsOn = now - Skew;
-        var expiresOn = now.AddDays(request.Days);
+        // A delegation key must expire within 7 days of the service's clock: a full 7 days is cut by the skew allowance.
+        var expiresOn = request.Days == MaxDays ? now.AddDays(MaxDays) - Skew : now.AddDays(request.Days);
         var https = string.Equals(container.Uri.Scheme, "https", StringComparison.OrdinalIgnoreCase);
         var builder = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List, expiresOn)
         {
@@ -116,6 +117,10 @@ public sealed partial class AuditorAccess
             try
             {
                 key = (await service.GetUserDelegationKeyAsync(startsOn, expiresOn, cancellationToken).ConfigureAwait(false)).Value;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 400)
+            {
+                throw new AuditorRequestException($"Azure Storage refused the delegation key's times ({ex.ErrorCode}): start {TimeWindow.Iso(startsOn)}, expiry {TimeWindow.Iso(expiresOn)}. The expiry must be within 7 days of the service's clock; check this machine's clock, or grant fewer days.", ex);
             }
             catch (RequestFailedException ex) when (ex.Status is 401 or 403)
             {
@@ -182,10 +187,24 @@ public sealed partial class AuditorAccess
             throw new AuditorRequestException("Access is revoked by the evidence owner, not through a SAS.");
         }
 
+        var id = accountResourceId!;
+        var accountName = id[(id.LastIndexOf('/') + 1)..].ToLowerInvariant();
+        var evidenceAccount = store.Connection.Evidence.AccountName;
+        var note = string.Empty;
+        if (!string.Equals(accountName, evidenceAccount, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!store.Connection.IsEmulator)
+            {
+                throw new AuditorRequestException($"{accountResourceId} names account '{accountName}', but the evidence is in '{evidenceAccount}'. Give the evidence account's id (the deployment's EVIDENCE_ACCOUNT_ID output): revoking another account's keys would leave the auditors' access in place.");
+            }
+
+            note = $" Storage emulator: the account id names '{accountName}', which cannot be checked against the emulator's '{evidenceAccount}'.";
+        }
+
         await store.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var client = arm();
         var caller = await client.CallerAsync(cancellationToken).ConfigureAwait(false);
-        var url = new Uri(client.Endpoint, accountResourceId!.TrimStart('/') + "/revokeUserDelegationKeys?api-version=2023-05-01");
+        var url = new Uri(client.Endpoint, id.TrimStart('/') + "/revokeUserDelegationKeys?api-version=2023-05-01");
         int status;
         try
         {
@@ -204,34 +223,37 @@ public sealed partial class AuditorAccess
         {
             RevocationId = Guid.NewGuid().ToString("N"),
             RequestedBy = caller,
-            AccountResourceId = accountResourceId,
+            AccountResourceId = id,
+            Account = accountName,
             RevokedAt = now,
             Status = status,
-            Note = "Every user delegation key of the account was revoked: every user delegation SAS signed with one stops working, not only the auditors'. Revocation can take a few minutes to reach every storage front end. Service SAS (account key) are not affected: rotate the key for those.",
+            Note = "Every user delegation key of the account was revoked: every user delegation SAS signed with one stops working, not only the auditors'. Revocation can take a few minutes to reach every storage front end. Service SAS (account key) are not affected: rotate the key for those." + note,
         };
         var commit = await CommitAsync(RevocationsStream, record.RevocationId, now, JsonSerializer.SerializeToUtf8Bytes(record, EvidenceJson.Compact),
             "User delegation keys revoked.", cancellationToken).ConfigureAwait(false);
-        LogRevoked(logger, accountResourceId, commit.Status);
+        LogRevoked(logger, id, commit.Status);
         return new AuditorRevocationResult(record, commit);
     }
 
-    /// <summary>Grants not expired at <paramref name="at"/>, less user delegation grants revoked after they were issued.</summary>
-    public Task<IReadOnlyList<ActiveGrant>> ActiveGrantsAsync(DateTimeOffset at, CancellationToken cancellationToken) => ActiveGrantsAsync(reader, at, cancellationToken);
+    /// <summary>Grants not expired at <paramref name="at"/>, less user delegation grants of an account revoked after they were issued.</summary>
+    public Task<IReadOnlyList<ActiveGrant>> ActiveGrantsAsync(DateTimeOffset at, CancellationToken cancellationToken) => ActiveGrantsAsync(reader, at, null, cancellationToken);
 
     /// <inheritdoc cref="ActiveGrantsAsync(DateTimeOffset, CancellationToken)"/>
-    public static async Task<IReadOnlyList<ActiveGrant>> ActiveGrantsAsync(EvidenceReader reader, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <param name="unreadable">Where grant or revocation records that could not be read are reported (damaged, missing content); they are left out, never fatal.</param>
+    public static async Task<IReadOnlyList<ActiveGrant>> ActiveGrantsAsync(EvidenceReader reader, DateTimeOffset at, ICollection<string>? unreadable, CancellationToken cancellationToken)
     {
         var from = at.AddDays(-(MaxDays + 1));
-        var revocations = new List<DateTimeOffset>();
-        await foreach (var (_, revocation) in ReadAsync<AuditorRevocationRecord>(reader, RevocationsStream, from, at, cancellationToken).ConfigureAwait(false))
+        var revocations = new List<AuditorRevocationRecord>();
+        await foreach (var (_, revocation) in ReadAsync<AuditorRevocationRecord>(reader, RevocationsStream, from, at, unreadable, cancellationToken).ConfigureAwait(false))
         {
-            revocations.Add(revocation.RevokedAt);
+            revocations.Add(revocation);
         }
 
         var active = new List<ActiveGrant>();
-        await foreach (var (manifest, grant) in ReadAsync<AuditorGrantRecord>(reader, GrantsStream, from, at, cancellationToken).ConfigureAwait(false))
+        await foreach (var (manifest, grant) in ReadAsync<AuditorGrantRecord>(reader, GrantsStream, from, at, unreadable, cancellationToken).ConfigureAwait(false))
         {
-            var revoked = grant.SasKind == "user-delegation" && revocations.Any(r => r >= grant.IssuedAt && r <= at);
+            var revoked = grant.SasKind == "user-delegation"
+                && revocations.Any(r => string.Equals(r.Account, grant.Account, StringComparison.OrdinalIgnoreCase) && r.RevokedAt >= grant.IssuedAt && r.RevokedAt <= at);
             if (grant.IssuedAt <= at && grant.ExpiresOn > at && !revoked)
             {
                 active.Add(new ActiveGrant(grant.GrantId, grant.Auditor.Name, grant.Auditor.Email, grant.SasKind, grant.Permissions, grant.IssuedAt, grant.ExpiresOn, grant.PeriodFrom, grant.PeriodTo, manifest));
@@ -288,27 +310,37 @@ public sealed partial class AuditorAccess
             cancellationToken).ConfigureAwait(false);
     }
 
-    private static async IAsyncEnumerable<(string Manifest, T Record)> ReadAsync<T>(EvidenceReader reader, EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<(string Manifest, T Record)> ReadAsync<T>(EvidenceReader reader, EvidenceStream stream, DateTimeOffset from, DateTimeOffset to, ICollection<string>? unreadable, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var manifest in reader.ManifestsAsync(stream, from, to.AddSeconds(1), cancellationToken).ConfigureAwait(false))
+        var untrusted = new List<string>();
+        await foreach (var manifest in reader.ManifestsAsync(stream, from, to.AddSeconds(1), cancellationToken, untrusted).ConfigureAwait(false))
         {
-            await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
+            var values = new List<T>();
+            try
             {
-                T? value;
-                try
+                await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
                 {
-                    value = JsonSerializer.Deserialize<T>(record.Json.Span, EvidenceJson.Options);
-                }
-                catch (JsonException)
-                {
-                    continue;
-                }
-
-                if (value is not null)
-                {
-                    yield return (manifest.Name, value);
+                    if (JsonSerializer.Deserialize<T>(record.Json.Span, EvidenceJson.Options) is { } value)
+                    {
+                        values.Add(value);
+                    }
                 }
             }
+            catch (Exception ex) when (ex is InvalidDataException or JsonException or RequestFailedException { Status: 404 })
+            {
+                unreadable?.Add($"{manifest.Name}: {ex.Message}");
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                yield return (manifest.Name, value);
+            }
+        }
+
+        foreach (var u in untrusted)
+        {
+            unreadable?.Add($"{u} (not signed by a trusted key)");
         }
     }
 
@@ -325,7 +357,7 @@ public sealed partial class AuditorAccess
     [GeneratedRegex(@"^(?<name>[^<>@\s][^<>@]*?)\s*<?(?<email>[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?$")]
     private static partial Regex Auditor();
 
-    [GeneratedRegex(@"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]{1,90}/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]{0,89}[-\w_()]/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}$", RegexOptions.IgnoreCase)]
     private static partial Regex AccountId();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Auditor grant {GrantId} for {Auditor} until {ExpiresOn:o} ({Kind} SAS) recorded")]

@@ -71,6 +71,9 @@ public sealed record AuditorRevocationRecord
 
     public required string AccountResourceId { get; init; }
 
+    /// <summary>The storage account's name (the last segment of the id): only its grants are revoked.</summary>
+    public required string Account { get; init; }
+
     public required DateTimeOffset RevokedAt { get; init; }
 
     /// <summary>What ARM answered (status code).</summary>

@@ -38,6 +38,9 @@ public sealed record DailySummary
     /// <summary>Auditor grants that had not expired or been revoked when the summary was built (auditor-access/grants).</summary>
     public IReadOnlyList<Auditors.ActiveGrant> Grants { get; init; } = [];
 
+    /// <summary>Grant or revocation records that could not be read (damaged, unsigned): the grants above may be incomplete.</summary>
+    public IReadOnlyList<string> GrantsUnreadable { get; init; } = [];
+
     public string Subject => SummarySubject.For(this);
 }
 

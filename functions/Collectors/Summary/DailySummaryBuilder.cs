@@ -159,6 +159,7 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             previous is null ? 0 : previous.Findings.Count(f => !summaryFindings.Any(n => n.Key == f.Key)));
 
         var covered = criteria.Where(c => c.Status != Status.NotCovered).ToList();
+        var grantsUnreadable = new List<string>();
         return new DailySummary
         {
             Date = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
@@ -177,7 +178,8 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
             Drift = drift,
             MailFailures = mailFailures,
             Anchor = await AnchorAsync(streams, cancellationToken).ConfigureAwait(false),
-            Grants = await Auditors.AuditorAccess.ActiveGrantsAsync(reader, now, cancellationToken).ConfigureAwait(false),
+            Grants = await Auditors.AuditorAccess.ActiveGrantsAsync(reader, now, grantsUnreadable, cancellationToken).ConfigureAwait(false),
+            GrantsUnreadable = grantsUnreadable,
         };
     }
 

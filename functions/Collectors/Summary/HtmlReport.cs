@@ -51,7 +51,8 @@ internal static class HtmlReport
             errors.Select(x => new[] { E(x.Stream), E($"{x.e.WindowStart:HH:mm}–{x.e.WindowEnd:HH:mm}"), E(x.e.Reason), x.e.CommittedSince ? "committed later" : "<b>still open</b>" }))));
         Row(h, Section("For the record (informational)") + FindingsTable(s.Findings.Where(f => f.Severity == Severity.Info).ToList(), "Nothing to record."));
         Row(h, Section("Auditor access") + (s.Grants.Count == 0 ? P("No auditor holds a grant.") : Table([new("Auditor", 30, Identifier: true), new("Access", 20), new("Expires (UTC)", 20), new("Grant", 30, Identifier: true)],
-            s.Grants.Select(g => new[] { E($"{g.Auditor} <{g.Email}>"), E(g.Permissions == "rl" ? "read + list" : g.Permissions) + (g.SasKind == "service" ? " (emulator)" : string.Empty), E(TimeWindow(g.ExpiresOn)), E(g.Manifest) }))));
+            s.Grants.Select(g => new[] { E($"{g.Auditor} <{g.Email}>"), E(g.Permissions == "rl" ? "read + list" : g.Permissions) + (g.SasKind == "service" ? " (emulator)" : string.Empty), E(TimeWindow(g.ExpiresOn)), E(g.Manifest) })))
+            + string.Concat(s.GrantsUnreadable.Select(u => P("<b>Could not read a grant record</b> (the list above may be incomplete): " + E(u)))));
         if (s.MailFailures.Count > 0)
         {
             Row(h, Section("Mail failures since the last summary") + string.Concat(s.MailFailures.Select(m => P(E(m)))));

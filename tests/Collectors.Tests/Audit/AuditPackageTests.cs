@@ -119,6 +119,8 @@ public sealed class AuditPackageTests
         Assert.AreEqual(2, backwards.ExitCode);
         StringAssert.Contains(backwards.Error, "is before --from");
         Assert.DoesNotContain("http", eight.Output + noEmail.Output + backwards.Output, "no SAS printed");
+        var grants = (await s_store!.ListAsync(".manifest.json")).Count(n => n.StartsWith("auditor-access/", StringComparison.Ordinal));
+        Assert.AreEqual(1, grants, "only the class's one grant is recorded: the refused ones wrote nothing");
     }
 
     [TestMethod]
@@ -276,6 +278,108 @@ public sealed class AuditPackageTests
         StringAssert.Contains(results["other"].Error, "issued for another container or account");
         Assert.AreEqual(2, sample.ExitCode);
         StringAssert.Contains(sample.Error, "write (w)");
+    }
+
+    [TestMethod]
+    public async Task AlteredContentUnsignedAndStrayFoldersAreLeftOutAndReportedNeverCounted()
+    {
+        await using var store = TestStore.Create();
+        var alpha = new EvidenceStream("activity-log", "sub-alpha");
+        var beta = new EvidenceStream("activity-log", "sub-beta");
+        foreach (var stream in new[] { alpha, beta })
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var result = await store.Writer.CommitWindowAsync(Records.Batch(Records.Window(i), stream), Records.Source(Records.Synthetic(5, 300, seed: i)), CancellationToken.None);
+                Assert.AreEqual(CommitStatus.Committed, result.Status, result.Reason);
+            }
+        }
+
+        // One content blob altered (as someone with the account key could on Azurite), and a differently-cased copy of a stream's folder.
+        var altered = (await store.ListAsync(".ndjson.gz")).First(n => n.StartsWith("activity-log/sub-beta/", StringComparison.Ordinal));
+        await store.Evidence.GetBlobClient(altered).UploadAsync(BinaryData.FromBytes(Gzip(System.Text.Encoding.UTF8.GetBytes("{\"id\":\"planted\"}\n"))), overwrite: true);
+        await store.Evidence.GetBlobClient("Activity-Log/sub-alpha/2026/11/25/stray.manifest.json").UploadAsync(BinaryData.FromString("{}"));
+        var sas = store.Evidence.GenerateSasUri(new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = store.Evidence.Name, Resource = "c", Protocol = SasProtocol.HttpsAndHttp });
+        var root = Path.Combine(Path.GetTempPath(), "audit-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var export = await CollectorsCommand.RunAsync("export", "--sas-url", sas.ToString(), "--from", "2026-11-25", "--to", "2026-11-25", "--out", Path.Combine(root, "package"));
+            var sample = await CollectorsCommand.RunAsync("sample", "--sas-url", sas.ToString(), "--stream", "activity-log/sub-beta", "--from", "2026-11-25", "--to", "2026-11-25", "--count", "50", "--seed", "s", "--out", Path.Combine(root, "sample"));
+
+            Assert.AreEqual(1, export.ExitCode, export.Output + export.Error);
+            StringAssert.Contains(export.Output, "problem(s)");
+            var folder = Path.Combine(root, "package");
+            var betaRows = File.ReadAllLines(Path.Combine(folder, "population", "activity-log", "sub-beta.csv")).Skip(1).ToList();
+            var alphaRows = File.ReadAllLines(Path.Combine(folder, "population", "activity-log", "sub-alpha.csv")).Skip(1).ToList();
+            Assert.HasCount(15, betaRows, "the altered window's 5 records are left out, not listed with the planted bytes");
+            Assert.HasCount(20, alphaRows, "the stray, differently-cased folder is not read as this stream a second time");
+            Assert.IsFalse(betaRows.Any(r => r.StartsWith("planted", StringComparison.Ordinal)));
+            Assert.HasCount(1 + 7, File.ReadAllLines(Path.Combine(folder, "manifests.csv")), "the altered window's manifest is not listed among those in the package");
+            var readme = File.ReadAllText(Path.Combine(folder, "README.txt"));
+            StringAssert.StartsWith(readme, "PROBLEMS FOUND");
+            StringAssert.Contains(readme, "left out of the package");
+            StringAssert.Contains(readme, "folder 'Activity-Log/sub-alpha/' is not a stream");
+            StringAssert.Contains(File.ReadAllText(Path.Combine(folder, "index.html")), "Verification: PROBLEMS");
+            Assert.IsTrue(File.Exists(Path.Combine(root, "package.zip")));
+
+            Assert.AreEqual(1, sample.ExitCode, sample.Output + sample.Error);
+            StringAssert.Contains(sample.Output, "population of 15 records");
+            StringAssert.Contains(sample.Output, "left out of the population");
+            using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, "sample", "sample.json")));
+            Assert.AreEqual(1, json.RootElement.GetProperty("excluded").GetArrayLength());
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task AnOutThatIsAFileUnderAFileOrNotEmptyIsRefusedBeforeAnythingIsRead()
+    {
+        var root = Directory.CreateTempSubdirectory("audit-out-");
+        try
+        {
+            var file = Path.Combine(root.FullName, "a-file");
+            await File.WriteAllTextAsync(file, "x");
+            var used = Directory.CreateDirectory(Path.Combine(root.FullName, "used"));
+            await File.WriteAllTextAsync(Path.Combine(used.FullName, "old.json"), "{}");
+            string[] Export(string output) => ["export", "--sas-url", s_sas, "--from", Day(First), "--to", Day(Last), "--out", output];
+
+            var isFile = await CollectorsCommand.RunAsync(Export(file));
+            var underFile = await CollectorsCommand.RunAsync(Export(Path.Combine(file, "package")));
+            var notEmpty = await CollectorsCommand.RunAsync(Export(used.FullName));
+            var empty = await CollectorsCommand.RunAsync(Export(""));
+            var sample = await CollectorsCommand.RunAsync("sample", "--sas-url", s_sas, "--stream", "sample-heartbeats/ledger", "--from", Day(First), "--to", Day(Last), "--count", "1", "--seed", "x", "--out", used.FullName);
+
+            foreach (var (run, says) in new[] { (isFile, "is a file"), (underFile, "is a file, so no folder can be made under it"), (notEmpty, "exists and is not empty"), (empty, "--out is empty"), (sample, "exists and is not empty") })
+            {
+                Assert.AreEqual(2, run.ExitCode, run.Output + run.Error);
+                StringAssert.Contains(run.Error, says);
+                Assert.DoesNotContain("   at ", run.Error, "one line, no stack trace");
+            }
+
+            CollectionAssert.AreEquivalent(new[] { "a-file", "used" }, root.EnumerateFileSystemInfos().Select(f => f.Name).ToList(), "nothing was written beside them");
+            CollectionAssert.AreEqual(new[] { "old.json" }, used.EnumerateFileSystemInfos().Select(f => f.Name).ToList());
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
     }
 
     private static async Task<JsonDocument> SummaryAsync(DateOnly day)

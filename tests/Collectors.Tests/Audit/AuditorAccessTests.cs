@@ -95,10 +95,14 @@ public sealed class AuditorAccessTests
         Assert.AreEqual(0, revoke.ExitCode, revoke.Output + revoke.Error);
         StringAssert.Contains(revoke.Output, "not only the auditors'");
         StringAssert.Contains(revoke.Output, "few minutes");
+        var unsafeName = await CollectorsCommand.RunAsync(settings, "auditor", "revoke", "--account-id", $"/subscriptions/{simulator.Scenario.SubscriptionIds[0]}/resourceGroups/rg?x=1/providers/Microsoft.Storage/storageAccounts/stevidence01");
+        Assert.AreEqual(2, unsafeName.ExitCode, "a resource group name with '?' never reaches the ARM URL");
         CollectionAssert.AreEqual(new[] { account }, simulator.Revocations.ToArray(), "one call, for the account named, and none for the refused ones");
 
         var record = await SingleAsync<AuditorRevocationRecord>(new EvidenceReader(store.Evidence), AuditorAccess.RevocationsStream);
         Assert.AreEqual(account, record.AccountResourceId);
+        Assert.AreEqual("stevidence01", record.Account);
+        StringAssert.Contains(record.Note, "Storage emulator: the account id names 'stevidence01'", "against Azurite the id cannot be checked against the store's account, and the record says so");
         Assert.AreEqual(SimulatorCredential.ObjectId, record.RequestedBy.ObjectId);
     }
 
@@ -126,13 +130,35 @@ public sealed class AuditorAccessTests
         await CommitAsync(store, AuditorAccess.GrantsStream, "aaaaaaaa01", now.AddDays(-3), Grant("aaaaaaaa01", "user-delegation", now.AddDays(-3), now.AddDays(2)));
         await CommitAsync(store, AuditorAccess.GrantsStream, "aaaaaaaa02", now.AddDays(-3).AddSeconds(2), Grant("aaaaaaaa02", "service", now.AddDays(-3).AddSeconds(2), now.AddDays(2)));
         await CommitAsync(store, AuditorAccess.GrantsStream, "aaaaaaaa03", now.AddDays(-6), Grant("aaaaaaaa03", "user-delegation", now.AddDays(-6), now.AddDays(-1)));
-        await CommitAsync(store, AuditorAccess.RevocationsStream, "bbbbbbbb01", now.AddDays(-2), new AuditorRevocationRecord { RevocationId = "bbbbbbbb01", RequestedBy = new ManifestIdentity("Simulator", "oid", null, "tid", null), AccountResourceId = "/subscriptions/x", RevokedAt = now.AddDays(-2), Status = 200, Note = "n" });
+        AuditorRevocationRecord Revocation(string id, string account, DateTimeOffset at) => new()
+        {
+            RevocationId = id,
+            RequestedBy = new ManifestIdentity("Simulator", "oid", null, "tid", null),
+            AccountResourceId = $"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/{account}",
+            Account = account,
+            RevokedAt = at,
+            Status = 200,
+            Note = "n",
+        };
+        await CommitAsync(store, AuditorAccess.RevocationsStream, "bbbbbbbb01", now.AddDays(-2), Revocation("bbbbbbbb01", "stevidence01", now.AddDays(-2)));
         await CommitAsync(store, AuditorAccess.GrantsStream, "aaaaaaaa04", now.AddDays(-1), Grant("aaaaaaaa04", "user-delegation", now.AddDays(-1), now.AddDays(6)));
+        await CommitAsync(store, AuditorAccess.RevocationsStream, "bbbbbbbb02", now.AddHours(-2), Revocation("bbbbbbbb02", "stsomeother", now.AddHours(-2)));
+        var unreadable = new List<string>();
 
-        var active = await AuditorAccess.ActiveGrantsAsync(new EvidenceReader(store.Evidence), now, CancellationToken.None);
+        var active = await AuditorAccess.ActiveGrantsAsync(new EvidenceReader(store.Evidence), now, unreadable, CancellationToken.None);
 
         CollectionAssert.AreEqual(new[] { "aaaaaaaa02", "aaaaaaaa04" }, active.Select(g => g.GrantId).ToArray(),
-            "01 was revoked after it was issued, 03 has expired; the service SAS is not revoked by delegation keys, and 04 came after the revocation");
+            "01 was revoked after it was issued, 03 has expired; the service SAS is not revoked by delegation keys, 04 came after the revocation, and revoking another account's keys revokes nothing here");
+        Assert.IsEmpty(unreadable);
+
+        // A damaged grant record is reported and left out; it never stops the summary that asks.
+        var day = now.AddDays(-1).UtcDateTime;
+        var damaged = (await store.ListAsync(".ndjson.gz")).Single(n => n.StartsWith($"auditor-access/grants/{day:yyyy}/{day:MM}/{day:dd}/", StringComparison.Ordinal));
+        await store.Evidence.GetBlobClient(damaged).UploadAsync(BinaryData.FromBytes(Gzip("{\"grantId\":\"forged\"}\n"u8.ToArray())), overwrite: true);
+        var afterDamage = await AuditorAccess.ActiveGrantsAsync(new EvidenceReader(store.Evidence), now, unreadable, CancellationToken.None);
+        Assert.HasCount(1, unreadable, string.Join('\n', unreadable));
+        StringAssert.Contains(unreadable[0], "event-aaaaaaaa04", "the damaged record is named");
+        CollectionAssert.AreEqual(new[] { "aaaaaaaa02" }, afterDamage.Select(g => g.GrantId).ToArray(), "grant 04's record no longer matches its manifest");
     }
 
     private static async Task CommitAsync<T>(TestStore store, EvidenceStream stream, string key, DateTimeOffset at, T record)
@@ -141,6 +167,17 @@ public sealed class AuditorAccessTests
         var start = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         var result = await store.Writer.CommitEventAsync(new EvidenceBatch(AuditorAccess.Collector, AuditorAccess.Criteria, stream, new TimeWindow(start, start.AddSeconds(1))), key, Records.Source([json]), CancellationToken.None);
         Assert.AreEqual(CommitStatus.Committed, result.Status, result.Reason);
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
     }
 
     private static async Task<T> SingleAsync<T>(EvidenceReader reader, EvidenceStream stream)

@@ -29,23 +29,70 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
     private static readonly string[] FallbackIds = ["id", "eventDataId", "name"];
     private static readonly string[] FallbackTimes = ["eventTime", "time", "eventTimestamp", "createdDateTime", "activityDateTime", "timestamp", "issuedAt", "revokedAt", "at"];
 
-    public async Task<AuditPackageResult> WriteAsync(DateOnly from, DateOnly to, string folder, IReadOnlyList<string>? trustedKeys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks <paramref name="folder"/> can be a new package (and its zip a new file) before anything is read:
+    /// the full path of the folder.
+    /// </summary>
+    public static string CheckOut(string folder)
     {
-        var target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
-        var zip = target + ".zip";
+        if (string.IsNullOrWhiteSpace(folder))
+        {
+            throw new CliUsageException("--out is empty: give a new folder for the package.");
+        }
+
+        string target;
+        try
+        {
+            target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new CliUsageException($"--out '{folder}' is not a usable path ({ex.Message}).");
+        }
+
+        if (File.Exists(target))
+        {
+            throw new CliUsageException($"--out {folder} is a file. Give a new folder: the package is a folder and a .zip beside it.");
+        }
+
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
         {
             throw new CliUsageException($"--out {folder} exists and is not empty. Give a new folder: a package is never mixed with an older one.");
         }
 
-        if (File.Exists(zip))
+        if (File.Exists(target + ".zip") || Directory.Exists(target + ".zip"))
         {
-            throw new CliUsageException($"{zip} exists already. Move it away or give another --out.");
+            throw new CliUsageException($"{target}.zip exists already. Move it away or give another --out.");
         }
 
+        for (var parent = Path.GetDirectoryName(target); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (File.Exists(parent))
+            {
+                throw new CliUsageException($"--out {folder}: {parent} is a file, so no folder can be made under it.");
+            }
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"--out {folder}: its parent folder cannot be created ({ex.Message}).");
+        }
+
+        return target;
+    }
+
+    public async Task<AuditPackageResult> WriteAsync(DateOnly from, DateOnly to, string folder, IReadOnlyList<string>? trustedKeys, CancellationToken cancellationToken)
+    {
+        var target = CheckOut(folder);
+        var zip = target + ".zip";
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var work = target + ".partial-" + Guid.NewGuid().ToString("N")[..8];
+        var zipWork = zip + ".partial-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(work);
         try
         {
@@ -53,9 +100,11 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
             var problems = new List<string>();
             var manifests = new List<CommittedManifest>();
             long records = 0;
-            var streams = await StreamsAsync(cancellationToken).ConfigureAwait(false);
+            var streams = await StreamsAsync(problems, cancellationToken).ConfigureAwait(false);
             var manifestRows = new StringBuilder("stream,manifest,kind,window_start,window_end,sequence,records,content_blob,content_version_id,content_sha256,uncompressed_sha256,manifest_sha256,manifest_version_id,collected_at,signed_by_object_id\n");
             var streamsWithEvidence = 0;
+            var summaries = new List<(DailySummary Summary, string Manifest)>();
+            var damagedDays = new HashSet<string>(StringComparer.Ordinal);
             foreach (var stream in streams)
             {
                 var own = new List<CommittedManifest>();
@@ -69,7 +118,12 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
                     }
                 }
 
-                problems.AddRange(untrusted.Select(u => $"{stream}: not signed by a trusted key, left out: {u}"));
+                problems.AddRange(untrusted.Select(u => $"{stream}: not signed by a trusted key, left out of the package: {u}"));
+                if (stream == DailySummaryService.Stream)
+                {
+                    damagedDays.UnionWith(untrusted.Select(u => u.Split(':')[0]).Select(DayOf).OfType<string>());
+                }
+
                 if (own.Count == 0)
                 {
                     continue;
@@ -83,25 +137,46 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
                 foreach (var manifest in own)
                 {
                     var m = manifest.Manifest;
-                    manifestRows.Append(Csv(stream.Name, manifest.Name, m.Kind, Iso(m.Window.Start), Iso(m.Window.End), Num(m.Sequence), Num(m.Content.Records), m.Content.Blob, m.Content.VersionId,
-                        m.Content.Sha256, m.Content.UncompressedSha256, manifest.StoredSha256, manifest.VersionId, Iso(m.CollectedAt.End), m.Identity.ObjectId));
-                    manifests.Add(manifest);
+                    // A manifest's rows count only once its whole content has matched the manifest's hash and record count.
+                    var rows = new StringBuilder();
+                    long count = 0;
+                    DailySummary? summary = null;
                     try
                     {
                         await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
                         {
                             var json = record.Json.Span;
-                            population.Append(Csv(
+                            rows.Append(Csv(
                                 RecordField(json, idPath, FallbackIds),
                                 RecordField(json, timePath, FallbackTimes),
                                 Iso(m.Window.Start), Iso(m.Window.End), manifest.Name, Num(record.Line + 1),
                                 Convert.ToHexStringLower(SHA256.HashData(json))));
-                            records++;
+                            count++;
+                            if (stream == DailySummaryService.Stream && m.Kind == "window" && summary is null)
+                            {
+                                summary = JsonSerializer.Deserialize<DailySummary>(json, EvidenceJson.Options);
+                            }
                         }
                     }
-                    catch (InvalidDataException ex)
+                    catch (Exception ex) when (ex is InvalidDataException or JsonException)
                     {
-                        problems.Add($"{stream}: {ex.Message}");
+                        problems.Add($"{stream}: {manifest.Name} left out of the package: {ex.Message}");
+                        if (stream == DailySummaryService.Stream && DayOf(manifest.Name) is { } day)
+                        {
+                            damagedDays.Add(day);
+                        }
+
+                        continue;
+                    }
+
+                    manifestRows.Append(Csv(stream.Name, manifest.Name, m.Kind, Iso(m.Window.Start), Iso(m.Window.End), Num(m.Sequence), Num(m.Content.Records), m.Content.Blob, m.Content.VersionId,
+                        m.Content.Sha256, m.Content.UncompressedSha256, manifest.StoredSha256, manifest.VersionId, Iso(m.CollectedAt.End), m.Identity.ObjectId));
+                    manifests.Add(manifest);
+                    population.Append(rows);
+                    records += count;
+                    if (summary is not null && !summaries.Any(x => x.Summary.Date == summary.Date))
+                    {
+                        summaries.Add((summary, manifest.Name));
                     }
                 }
 
@@ -112,26 +187,15 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
 
             await File.WriteAllTextAsync(Path.Combine(work, "manifests.csv"), manifestRows.ToString(), cancellationToken).ConfigureAwait(false);
 
-            // The daily summaries in range are the statuses and findings: evidence themselves, read and hash-checked.
-            var summaries = new List<(DailySummary Summary, string Manifest)>();
+            // The daily summaries in range are the statuses and findings: evidence themselves, read and hash-checked above.
+            summaries.Sort((a, b) => string.CompareOrdinal(a.Summary.Date, b.Summary.Date));
             var missing = new List<string>();
-            foreach (var manifest in manifests.Where(m => m.Manifest.Stream == DailySummaryService.Stream.Name && m.Manifest.Kind == "window").OrderBy(m => m.Manifest.Window.Start))
-            {
-                await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
-                {
-                    if (JsonSerializer.Deserialize<DailySummary>(record.Json.Span, EvidenceJson.Options) is { } summary)
-                    {
-                        summaries.Add((summary, manifest.Name));
-                    }
-                }
-            }
-
             for (var day = from; day <= to; day = day.AddDays(1))
             {
                 var text = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                 if (!summaries.Any(s => s.Summary.Date == text))
                 {
-                    missing.Add(text);
+                    missing.Add(damagedDays.Contains(text) ? $"{text} (stored, but damaged or not signed by a trusted key)" : text);
                 }
             }
 
@@ -162,18 +226,17 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
                 cancellationToken).ConfigureAwait(false);
 
             await File.WriteAllTextAsync(Path.Combine(work, "index.html"), Index(from, to, source, generatedAt, summaries, missing, manifests, records, report, problems), cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(work, "README.txt"), Readme(from, to, source, generatedAt), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(work, "README.txt"), Readme(from, to, source, generatedAt, problems), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(work, "SHA256SUMS"), Sums(work), cancellationToken).ConfigureAwait(false);
 
+            // The zip is made from the finished folder before either is moved into place: a failure leaves neither.
+            ZipFile.CreateFromDirectory(work, zipWork, CompressionLevel.Optimal, includeBaseDirectory: false);
             if (Directory.Exists(target))
             {
                 Directory.Delete(target);
             }
 
             Directory.Move(work, target);
-            var zipWork = zip + ".partial";
-            File.Delete(zipWork);
-            ZipFile.CreateFromDirectory(target, zipWork, CompressionLevel.Optimal, includeBaseDirectory: false);
             File.Move(zipWork, zip);
             return new AuditPackageResult(target, zip, streamsWithEvidence, manifests.Count, records, findingCount, summaries.Count, missing, problems.Count == 0, problems);
         }
@@ -183,13 +246,31 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
             {
                 Directory.Delete(work, recursive: true);
             }
+
+            if (File.Exists(zipWork))
+            {
+                File.Delete(zipWork);
+            }
         }
     }
 
-    /// <summary>Every stream in the container: collector/scope folders (public keys and rejections are not streams).</summary>
-    private async Task<List<EvidenceStream>> StreamsAsync(CancellationToken cancellationToken)
+    /// <summary>The day (yyyy-MM-dd) of a blob under a stream's yyyy/MM/dd folders, if it is one.</summary>
+    private static string? DayOf(string blob)
     {
-        var streams = new List<EvidenceStream>();
+        var parts = blob.Split('/');
+        return parts.Length >= 5 && DateOnly.TryParseExact($"{parts[2]}-{parts[3]}-{parts[4]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    /// <summary>
+    /// Every stream in the container: collector/scope folders whose names are exactly stream names (public keys
+    /// and rejections are not streams). A folder that is not (another tool's, or a differently-cased copy of a
+    /// stream) is reported and left out, never read as the stream it resembles.
+    /// </summary>
+    private async Task<List<EvidenceStream>> StreamsAsync(List<string> problems, CancellationToken cancellationToken)
+    {
+        var streams = new SortedDictionary<string, EvidenceStream>(StringComparer.Ordinal);
         await foreach (var collector in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
         {
             if (!collector.IsPrefix || collector.Prefix is "keys/" or "rejections/")
@@ -199,21 +280,32 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
 
             await foreach (var scope in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = collector.Prefix }, cancellationToken).ConfigureAwait(false))
             {
-                if (scope.IsPrefix)
+                if (!scope.IsPrefix)
                 {
-                    try
-                    {
-                        streams.Add(EvidenceStream.Parse(scope.Prefix.TrimEnd('/')));
-                    }
-                    catch (Exception ex) when (ex is FormatException or ArgumentException)
-                    {
-                        // Another tool's folder: not evidence.
-                    }
+                    continue;
                 }
+
+                EvidenceStream? stream = null;
+                try
+                {
+                    stream = EvidenceStream.Parse(scope.Prefix.TrimEnd('/'));
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException)
+                {
+                    // Not a stream name at all.
+                }
+
+                if (stream is null || stream.Name + "/" != scope.Prefix)
+                {
+                    problems.Add($"folder '{scope.Prefix}' is not a stream of this product (stream names are lower-case): left out of the package.");
+                    continue;
+                }
+
+                streams[stream.Name] = stream;
             }
         }
 
-        return [.. streams.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        return [.. streams.Values];
     }
 
     private static OscalDay Day(DailySummary s, string manifest) => new(
@@ -296,7 +388,8 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
 
     private static string E(string? s) => WebUtility.HtmlEncode(s ?? string.Empty);
 
-    private static string Readme(DateOnly from, DateOnly to, string source, DateTimeOffset at) =>
+    private static string Readme(DateOnly from, DateOnly to, string source, DateTimeOffset at, List<string> problems) =>
+        (problems.Count == 0 ? string.Empty : "PROBLEMS FOUND WHILE MAKING THIS PACKAGE (see verify.txt and index.html):\n" + string.Concat(problems.Select(p => $"  - {p}\n")) + "\n") +
         $"""
         Collectors audit package: SOC 2 evidence from {from:yyyy-MM-dd} to {to:yyyy-MM-dd} (UTC days, inclusive)
         Source: {source}
@@ -311,6 +404,8 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         SHA256SUMS                     sha256sum -c SHA256SUMS proves no file of the package changed
 
         A record is identified by its manifest and line (1-based); record_sha256 is the SHA-256 of its bytes.
+        A CSV cell that begins with = + - or @ (and is not a number) is prefixed with ' so that a spreadsheet
+        does not run it as a formula; the record's own bytes are unchanged in the evidence.
         collectors sample draws a reproducible sample and proves each record against its manifest.
         See docs/auditor.md in the Collectors repository.
 
@@ -336,7 +431,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         h.Append(CultureInfo.InvariantCulture, $"<p>Source <code>{E(source)}</code>, exported {E(Iso(at))}. {manifests.Count} manifests, {records} records, {summaries.Count} daily summaries.</p>");
         h.Append(report.Intact && problems.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"<p style=\"background:#d1e7dd;padding:8px;\"><b>Verification: INTACT</b> &mdash; {report.ManifestsChecked} manifests re-hashed and their chains checked (verify.txt).</p>")
-            : $"<p style=\"background:#f8d7da;padding:8px;\"><b>Verification: PROBLEMS</b> &mdash; {problems.Count} (verify.txt): {E(problems.FirstOrDefault())}</p>");
+            : $"<div style=\"background:#f8d7da;padding:8px;\"><b>Verification: PROBLEMS</b> &mdash; {problems.Count} (verify.txt); what they affect is not in this package:<ul>{string.Concat(problems.Take(100).Select(p => $"<li style=\"word-break:break-all;\">{E(p)}</li>"))}</ul>{(problems.Count > 100 ? "<p>… and more in verify.txt and README.txt.</p>" : string.Empty)}</div>");
         if (missing.Count > 0)
         {
             h.Append(CultureInfo.InvariantCulture, $"<p style=\"background:#fff3cd;padding:8px;\">No daily summary is stored for {E(string.Join(", ", missing))}: those days have no status below (run <code>collectors summary --date D</code> as the evidence owner).</p>");

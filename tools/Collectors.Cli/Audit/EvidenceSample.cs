@@ -22,11 +22,25 @@ internal sealed record SampleItem(
     string SelectionKey,
     [property: JsonIgnore] byte[] Bytes)
 {
-    /// <summary>The record itself, as stored (its exact bytes are in records/&lt;n&gt;.json).</summary>
-    public JsonElement Record => JsonDocument.Parse(Bytes).RootElement.Clone();
+    /// <summary>The record itself, as stored (its exact bytes are in records/&lt;n&gt;.json); null if it is not JSON.</summary>
+    public JsonElement? Record
+    {
+        get
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<JsonElement>(Bytes);
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+    }
 }
 
-internal sealed record SampleResult(string Schema, string Stream, string From, string To, string Seed, int Requested, long Population, string Method, IReadOnlyList<SampleItem> Items);
+/// <param name="Excluded">Manifests in the range that were left out of the population: not signed by a trusted key, or content that no longer matches.</param>
+internal sealed record SampleResult(string Schema, string Stream, string From, string To, string Seed, int Requested, long Population, string Method, IReadOnlyList<SampleItem> Items, IReadOnlyList<string> Excluded);
 
 /// <summary>
 /// A reproducible random sample of a stream's records. Every record of the range gets the key
@@ -49,28 +63,47 @@ internal static class EvidenceSample
         // A max-heap of the smallest keys so far: the root is the largest kept key.
         var kept = new PriorityQueue<(string Key, long Order, CommittedManifest Manifest, long Line, byte[] Bytes), string>(Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)));
         long population = 0;
-        await foreach (var manifest in reader.ManifestsAsync(stream, start, end, cancellationToken).ConfigureAwait(false))
+        var untrusted = new List<string>();
+        var excluded = new List<string>();
+        await foreach (var manifest in reader.ManifestsAsync(stream, start, end, cancellationToken, untrusted).ConfigureAwait(false))
         {
             if (manifest.Manifest.Window.Start < start || manifest.Manifest.Window.Start >= end)
             {
                 continue;
             }
 
-            await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
+            // A manifest's records join the population only once its whole content has matched the manifest.
+            var lines = new List<(string Key, long Line, byte[] Bytes)>();
+            try
             {
-                var line = record.Line + 1;
-                var key = Key(seed, manifest.Name, line);
+                await foreach (var record in reader.RecordsAsync(manifest, cancellationToken).ConfigureAwait(false))
+                {
+                    var line = record.Line + 1;
+                    var key = Key(seed, manifest.Name, line);
+                    lines.Add((key, line, kept.Count < count || string.CompareOrdinal(key, kept.Peek().Key) < 0 ? record.Json.ToArray() : []));
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                excluded.Add($"{manifest.Name}: {ex.Message}");
+                continue;
+            }
+
+            foreach (var (key, line, bytes) in lines)
+            {
                 var order = population++;
                 if (kept.Count < count)
                 {
-                    kept.Enqueue((key, order, manifest, line, record.Json.ToArray()), key);
+                    kept.Enqueue((key, order, manifest, line, bytes), key);
                 }
                 else if (string.CompareOrdinal(key, kept.Peek().Key) < 0)
                 {
-                    kept.EnqueueDequeue((key, order, manifest, line, record.Json.ToArray()), key);
+                    kept.EnqueueDequeue((key, order, manifest, line, bytes), key);
                 }
             }
         }
+
+        excluded.InsertRange(0, untrusted.Select(u => $"{u} (not signed by a trusted key)"));
 
         var number = 0;
         var items = kept.UnorderedItems.Select(x => x.Element).OrderBy(x => x.Order).Select(x => new SampleItem(
@@ -90,7 +123,8 @@ internal static class EvidenceSample
         return new SampleResult(SchemaId, stream.Name, from.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), to.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             seed, count, population,
             "Each record of the range (windows starting from 'from' 00:00Z to the end of 'to') gets the key SHA-256(\"<seed>\\n<manifest>\\n<line>\") as lower-case hex, line 1-based; the records with the smallest keys are the sample, listed in stored order.",
-            items);
+            items,
+            excluded);
     }
 
     public static string Key(string seed, string manifest, long line) =>

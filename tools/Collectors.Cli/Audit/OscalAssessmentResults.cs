@@ -402,11 +402,11 @@ internal static class OscalAssessmentResults
 
     private static string FindingDescription(OscalCriterion c, string date)
     {
-        var blocks = new List<string> { $"{Clean(c.Id)} ({Clean(c.Name)}) on {date}: {Status(c)}." };
+        var blocks = new List<string> { $"{Clean(c.Id)} ({Md(Clean(c.Name) ?? string.Empty)}) on {date}: {Status(c)}." };
         var reasons = c.Reasons.Select(Line).OfType<string>().ToList();
         if (reasons.Count > 0)
         {
-            blocks.Add("Reasons:\n\n" + string.Join("\n", reasons.Select(r => "- " + r)));
+            blocks.Add("Reasons:\n\n" + string.Join("\n", reasons.Select(r => "- " + Md(r))));
         }
 
         if (c.Findings.Count > 0)
@@ -416,7 +416,7 @@ internal static class OscalAssessmentResults
                 var parts = new List<string> { $"check {Code(f.Check.Trim())}" };
                 if (Line(f.Title) is { } title)
                 {
-                    parts[0] += $" \"{title}\"";
+                    parts[0] += $" \"{Md(title)}\"";
                 }
 
                 if (Line(f.Severity) is { } severity)
@@ -560,7 +560,36 @@ internal static class OscalAssessmentResults
     private static string? Hex(string? value) => Line(value)?.ToLowerInvariant();
 
     /// <summary>Markdown code span (the descriptions are OSCAL markup-multiline).</summary>
-    private static string Code(string value) => value.Contains('`', StringComparison.Ordinal) ? $"`` {value} ``" : $"`{value}`";
+    private static string Code(string value)
+    {
+        // A fence one backtick longer than the longest run inside the value (CommonMark code spans).
+        int longest = 0, run = 0;
+        foreach (var ch in value)
+        {
+            run = ch == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        var fence = new string('`', longest + 1);
+        return longest == 0 ? $"`{value}`" : $"{fence} {value} {fence}";
+    }
+
+    /// <summary>Text from the evidence inside markup-multiline: Markdown's active characters escaped, so a record cannot add links, images or HTML.</summary>
+    private static string Md(string value)
+    {
+        var text = new StringBuilder(value.Length + 8);
+        foreach (var ch in value)
+        {
+            if (ch is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '#' or '|' or '!' or '{' or '}')
+            {
+                text.Append('\\');
+            }
+
+            text.Append(ch);
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>A blob name as a relative URI reference: each path segment percent-encoded.</summary>
     private static string BlobHref(string blob) => string.Join('/', blob.Split('/').Select(Uri.EscapeDataString));

@@ -79,7 +79,8 @@ internal static class AuditCommands
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
             var (first, last) = Range(parse.GetValue(from)!, parse.GetValue(to)!);
-            var container = await ConnectAsync(parse.GetValue(sasUrl)!, cancellationToken).ConfigureAwait(false);
+            AuditPackage.CheckOut(parse.GetValue(outDir)!);
+            var container = await ConnectAsync(parse.GetValue(sasUrl), cancellationToken).ConfigureAwait(false);
             var package = new AuditPackage(container, $"container SAS for {container.Uri.GetLeftPart(UriPartial.Path)}", CollectorCatalog.Default, TimeProvider.System);
             var result = await package.WriteAsync(first, last, parse.GetValue(outDir)!, Trusted(parse.GetValue(trustedKeys)), cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -89,7 +90,7 @@ internal static class AuditCommands
                 await output.WriteLineAsync($"No daily summary stored for {string.Join(", ", result.DaysWithoutSummary)}: those days have no status in the package.").ConfigureAwait(false);
             }
 
-            await output.WriteLineAsync(result.Intact ? "Verification of the range: INTACT (verify.txt)." : $"Verification of the range found {result.Problems.Count} problem(s) (verify.txt): {result.Problems[0]}").ConfigureAwait(false);
+            await output.WriteLineAsync(result.Intact ? "Verification of the range: INTACT (verify.txt)." : $"Making the package found {result.Problems.Count} problem(s) (README.txt, verify.txt); what they affect is left out. First: {result.Problems[0]}").ConfigureAwait(false);
             await output.WriteLineAsync($"Folder: {result.Folder}").ConfigureAwait(false);
             await output.WriteLineAsync($"Zip:    {result.Zip}").ConfigureAwait(false);
             await output.WriteLineAsync($"Check it: cd {result.Folder} && sha256sum -c SHA256SUMS").ConfigureAwait(false);
@@ -137,7 +138,8 @@ internal static class AuditCommands
                 throw new CliUsageException($"--stream: {ex.Message}");
             }
 
-            var container = await ConnectAsync(parse.GetValue(sasUrl)!, cancellationToken).ConfigureAwait(false);
+            var folder = parse.GetValue(outDir) is { } o ? NewFolder(o) : null;
+            var container = await ConnectAsync(parse.GetValue(sasUrl), cancellationToken).ConfigureAwait(false);
             var reader = await EvidenceReader.ForAuditorAsync(container, Trusted(parse.GetValue(trustedKeys)), cancellationToken).ConfigureAwait(false);
             var result = await EvidenceSample.DrawAsync(reader, evidenceStream, first, last, n, seedText, cancellationToken).ConfigureAwait(false);
             if (result.Population == 0)
@@ -152,34 +154,79 @@ internal static class AuditCommands
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  #{item.Number} {item.Manifest} line {item.Line}  record sha256 {item.RecordSha256[..16]}…  content sha256 {item.UncompressedSha256[..16]}…")).ConfigureAwait(false);
             }
 
-            if (parse.GetValue(outDir) is { } folder)
+            foreach (var excluded in result.Excluded)
             {
-                Directory.CreateDirectory(Path.Combine(folder, "records"));
-                await File.WriteAllBytesAsync(Path.Combine(folder, "sample.json"), JsonSerializer.SerializeToUtf8Bytes(result, EvidenceJson.Options), cancellationToken).ConfigureAwait(false);
-                foreach (var item in result.Items)
+                await output.WriteLineAsync($"  left out of the population: {excluded}").ConfigureAwait(false);
+            }
+
+            if (folder is not null)
+            {
+                // Written beside the folder, then moved into place: a sample is never mixed with another.
+                var work = folder + ".partial-" + Guid.NewGuid().ToString("N")[..8];
+                try
                 {
-                    await File.WriteAllBytesAsync(Path.Combine(folder, "records", string.Create(CultureInfo.InvariantCulture, $"{item.Number:D4}.json")), item.Bytes, cancellationToken).ConfigureAwait(false);
+                    Directory.CreateDirectory(Path.Combine(work, "records"));
+                    await File.WriteAllBytesAsync(Path.Combine(work, "sample.json"), JsonSerializer.SerializeToUtf8Bytes(result, EvidenceJson.Options), cancellationToken).ConfigureAwait(false);
+                    foreach (var item in result.Items)
+                    {
+                        await File.WriteAllBytesAsync(Path.Combine(work, "records", string.Create(CultureInfo.InvariantCulture, $"{item.Number:D4}.json")), item.Bytes, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (Directory.Exists(folder))
+                    {
+                        Directory.Delete(folder);
+                    }
+
+                    Directory.Move(work, folder);
+                }
+                finally
+                {
+                    if (Directory.Exists(work))
+                    {
+                        Directory.Delete(work, recursive: true);
+                    }
                 }
 
                 await output.WriteLineAsync($"Written: {Path.Combine(folder, "sample.json")} and records/NNNN.json (each record's exact bytes).").ConfigureAwait(false);
             }
 
-            return CollectorsCli.Ok;
+            return result.Excluded.Count > 0 ? CollectorsCli.Problem : CollectorsCli.Ok;
         }));
         return command;
     }
 
-    private static Option<string> SasUrlOption() => new("--sas-url") { Description = "The read-only container SAS URL the evidence owner gave you (collectors auditor grant).", Required = true };
+    /// <summary>A folder that does not exist yet or is empty, under a parent that can be made.</summary>
+    private static string NewFolder(string folder)
+    {
+        var full = AuditPackage.CheckOut(folder);
+        return full;
+    }
+
+    /// <summary>Where a SAS URL can be given without putting it on the command line (shell history, ps).</summary>
+    public const string SasUrlVariable = "COLLECTORS_SAS_URL";
+
+    private static Option<string?> SasUrlOption() => new("--sas-url") { Description = $"The read-only container SAS URL the evidence owner gave you (collectors auditor grant). Else the {SasUrlVariable} environment variable, which keeps it out of shell history." };
 
     private static Option<string[]> TrustedKeyOption() => new("--trusted-key") { Description = "Thumbprint of a signing key to trust (repeat for rotated keys). Without it, every key published in the container is used." };
 
     private static IReadOnlyList<string>? Trusted(string[]? keys) => keys is { Length: > 0 } ? keys : null;
 
-    private static async Task<Azure.Storage.Blobs.BlobContainerClient> ConnectAsync(string url, CancellationToken cancellationToken)
+    private static async Task<Azure.Storage.Blobs.BlobContainerClient> ConnectAsync(string? given, CancellationToken cancellationToken)
     {
+        var url = string.IsNullOrWhiteSpace(given) ? Environment.GetEnvironmentVariable(SasUrlVariable) : given;
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            throw new CliUsageException($"Give the SAS URL with --sas-url, or in the {SasUrlVariable} environment variable.");
+        }
+
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
         {
             throw new CliUsageException("--sas-url is not an http(s) URL. Use the whole URL the evidence owner gave you.");
+        }
+
+        if (uri.Scheme == "http" && !uri.IsLoopback)
+        {
+            throw new CliUsageException("--sas-url is plain http to another machine: the SAS would cross the network unencrypted. Use the https URL.");
         }
 
         var (_, azure) = CliConfiguration.Bind(CliConfiguration.Build(new Dictionary<string, string?>()));
@@ -229,6 +276,19 @@ internal static class AuditCommands
         catch (Exception ex) when (Unreachable.Matches(ex))
         {
             await error.WriteLineAsync($"error: {Unreachable.Describe(ex, "storage", Unreachable.CheckSettings)}").ConfigureAwait(false);
+            return CollectorsCli.UsageError;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            // Part-way through (a SAS that expired or was revoked during a long export, a throttled account): one line, nothing half-written.
+            await error.WriteLineAsync(ex.Status == 403
+                ? $"error: storage refused a request part-way (403 {ex.ErrorCode}): the SAS may have expired or been revoked meanwhile. Nothing was written under --out. Ask for a new grant (collectors auditor grant)."
+                : $"error: storage answered {ex.Status} {ex.ErrorCode} part-way; nothing was written under --out. Try again; if it persists, check the account ({ex.Message.Split('\n')[0]}).").ConfigureAwait(false);
+            return CollectorsCli.UsageError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"error: could not write the output: {ex.Message}").ConfigureAwait(false);
             return CollectorsCli.UsageError;
         }
     }
