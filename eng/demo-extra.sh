@@ -21,6 +21,13 @@ for f in dr-passing dr-failed dr-over-target; do
   TAIL=1 run ingest-event --file "$out/$f.json"
 done
 
-sub0="$(curl -s --cacert "$out/simulator.pem" -H "Authorization: Bearer demo" "https://127.0.0.1:$port/subscriptions?api-version=2022-12-01" | grep -o '"subscriptionId":"[^"]*"' | head -1 | cut -d'"' -f4)"
+# The simulator's fault profile is on: ask until an answer lists the subscriptions.
+sub0=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  sub0="$(curl -s --cacert "$out/simulator.pem" -H "Authorization: Bearer demo" "https://127.0.0.1:$port/subscriptions?api-version=2022-12-01" | grep -o '"subscriptionId":"[^"]*"' | head -1 | cut -d'"' -f4 || true)"
+  [ -n "$sub0" ] && break
+  sleep 0.2
+done
+[ -n "$sub0" ] || { echo "the simulator did not list its subscriptions" >&2; status=1; }
 export Collectors__DrJobs__Vaults__0="/subscriptions/$sub0/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/rsv-demo"
 TAIL=2 run run dr-jobs --from "$day1" --to "$day3"

@@ -46,8 +46,9 @@ public sealed record ChainAnchor(string Digest, IReadOnlyList<StreamHead> Heads)
         new([.. digest.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToLowerInvariant)]);
 
     /// <summary>
-    /// A stream's head as the evidence itself says: the last manifest of its newest chain claim that
-    /// checks out (a planted or damaged claim is passed over). Null for a stream with no valid claim.
+    /// A stream's head as the evidence itself says: the last written manifest of its newest chain claim that
+    /// checks out (a planted or damaged claim is passed over), or the one that claim links to when none of
+    /// its manifests is written yet. Null for a stream with no valid claim.
     /// </summary>
     public static async Task<StreamHead?> ReadHeadAsync(ChainClaims claims, BlobContainerClient evidence, EvidenceStream stream, CancellationToken cancellationToken)
     {
@@ -56,17 +57,36 @@ public sealed record ChainAnchor(string Digest, IReadOnlyList<StreamHead> Heads)
             return null;
         }
 
-        var last = newest.Claim!.Manifests[^1];
-        string? version = null;
+        // Only a manifest that exists is anchored: a written manifest never goes away, so verify can call any
+        // anchored head that is gone a cut, even while a claim still holds it. A writer that stopped between
+        // claim and manifest leaves the newest positions unwritten: the head is the last written one before them.
+        for (var k = newest.Claim!.Manifests.Count - 1; k >= 0; k--)
+        {
+            var entry = newest.Claim.Manifests[k];
+            if (await VersionAsync(evidence, entry.Name, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return new StreamHead(stream.Name, newest.First + k, entry.Name, entry.Sha256, found.VersionId);
+            }
+        }
+
+        if (newest.Manifests[0].Previous is { } previous && await VersionAsync(evidence, previous.Manifest, cancellationToken).ConfigureAwait(false) is { } before)
+        {
+            return new StreamHead(stream.Name, newest.First - 1, previous.Manifest, previous.Sha256, before.VersionId);
+        }
+
+        // Nothing written that this claim links to: the stream is left out of this anchor.
+        return null;
+    }
+
+    private static async Task<(string? VersionId, bool Exists)?> VersionAsync(BlobContainerClient evidence, string name, CancellationToken cancellationToken)
+    {
         try
         {
-            version = (await evidence.GetBlobClient(last.Name).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.VersionId;
+            return ((await evidence.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.VersionId, true);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // Claimed but not written yet (a writer stopped half-way); the next write to the stream writes it.
+            return null;
         }
-
-        return new StreamHead(stream.Name, newest.Last, last.Name, last.Sha256, version);
     }
 }

@@ -658,8 +658,8 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
     }
 
     /// <summary>
-    /// Every daily summary anchors the heads of all streams; each anchored head must still be in its chain,
-    /// unchanged (or, the newest only, claimed and not yet written). Only summaries whose manifest is signed
+    /// Every daily summary anchors the heads of all streams (written manifests only); each anchored head must
+    /// still be in its chain, unchanged. Only summaries whose manifest is signed
     /// by a trusted key and whose content matches it are read; one that is not is reported. With a digest
     /// from a mail, the summary carrying it must exist too.
     /// </summary>
@@ -703,9 +703,11 @@ public sealed class EvidenceVerifier(BlobContainerClient evidence, string storeD
 
             foreach (var head in anchor.Heads.Where(h => streamFilter is null || h.Stream == streamFilter.Name))
             {
-                var found = loaded.GetValueOrDefault(head.Manifest) ?? pending.GetValueOrDefault(head.Manifest) ?? await LoadOutOfScopeAsync(head.Manifest, cancellationToken).ConfigureAwait(false);
+                // Summaries anchor only written manifests, and a written manifest never goes away: one that is gone was
+                // deleted, even if a claim still holds its bytes (it then shows as pending, and a writer would restore it).
+                var found = loaded.GetValueOrDefault(head.Manifest) ?? await LoadOutOfScopeAsync(head.Manifest, cancellationToken).ConfigureAwait(false);
                 string? why = found is null
-                    ? $"The head of {head.Stream} anchored by the summary of {summary.Date} (sequence {head.Sequence}, {head.Manifest}) no longer exists: the end of the chain was cut."
+                    ? $"The head of {head.Stream} anchored by the summary of {summary.Date} (sequence {head.Sequence}, {head.Manifest}) no longer exists: the end of the chain was cut{(pending.ContainsKey(head.Manifest) ? " (its claim still holds it, so the next write to the stream restores it; it was deleted after the summary saw it)" : string.Empty)}."
                     : found.Sha256 != head.Sha256 || found.Manifest.Sequence != head.Sequence
                         ? $"The head of {head.Stream} anchored by the summary of {summary.Date} was sequence {head.Sequence} with hash {head.Sha256}; {head.Manifest} now holds sequence {found.Manifest.Sequence} with hash {found.Sha256}: it was replaced."
                         : null;

@@ -266,5 +266,32 @@ public sealed class ChainAttackTests
 
         Assert.AreEqual(0, verify.ExitCode, Describe(Report(verify)));
         Assert.HasCount(1, Report(verify).PendingClaims);
+        var head = run.Summary.Anchor.Heads.Single(h => h.Stream == SummaryFixture.Stream.Name);
+        Assert.AreNotEqual(EvidencePaths.Manifest(SummaryFixture.Stream, next), head.Manifest, "the unwritten manifest is not anchored: the last written one is");
+        Assert.IsTrue((await store.Evidence.GetBlobClient(head.Manifest).ExistsAsync()).Value);
+    }
+
+    /// <summary>
+    /// The newest manifest of a stream, deleted after a summary anchored it, while its claim (the newest) still
+    /// holds it: a cut, not a writer that stopped half-way.
+    /// </summary>
+    [TestMethod]
+    public async Task DeletingTheNewestAnchoredManifestIsACutEvenThoughItsClaimStillHoldsIt()
+    {
+        await using var store = TestStore.Create();
+        var day = SummaryFixture.Day(0);
+        await SummaryFixture.CommitDayAsync(store, day);
+        var run = await SummaryFixture.Service(store, new ShiftedClock(SummaryFixture.Start(day).AddDays(1).AddHours(6))).RunAsync(day, send: false, CancellationToken.None);
+        var head = run.Summary.Anchor!.Heads.Single(h => h.Stream == SummaryFixture.Stream.Name);
+        var before = await VerifyAsync(store, "--anchor", run.Summary.Anchor.Digest);
+
+        await store.Evidence.GetBlobClient(head.Manifest).DeleteAsync();
+        var after = await VerifyAsync(store, "--anchor", run.Summary.Anchor.Digest);
+
+        Assert.AreEqual(0, before.ExitCode, Describe(Report(before)));
+        Assert.AreEqual(1, after.ExitCode, Describe(Report(after)));
+        var problem = Report(after).Problems.Single(p => p.Kind == "head-missing");
+        Assert.AreEqual(head.Manifest, problem.Blob);
+        StringAssert.Contains(problem.Detail, "its claim still holds it");
     }
 }
