@@ -297,7 +297,7 @@ public sealed class AuditPackageTests
 
         // One content blob altered (as someone with the account key could on Azurite), and a differently-cased copy of a stream's folder.
         var altered = (await store.ListAsync(".ndjson.gz")).First(n => n.StartsWith("activity-log/sub-beta/", StringComparison.Ordinal));
-        await store.Evidence.GetBlobClient(altered).UploadAsync(BinaryData.FromBytes(Gzip(System.Text.Encoding.UTF8.GetBytes("{\"id\":\"planted\"}\n"))), overwrite: true);
+        await store.Evidence.GetBlobClient(altered).UploadAsync(BinaryData.FromBytes(Records.Gzip(System.Text.Encoding.UTF8.GetBytes("{\"id\":\"planted\"}\n"))), overwrite: true);
         await store.Evidence.GetBlobClient("Activity-Log/sub-alpha/2026/11/25/stray.manifest.json").UploadAsync(BinaryData.FromString("{}"));
         var sas = store.Evidence.GenerateSasUri(new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List, DateTimeOffset.UtcNow.AddHours(1)) { BlobContainerName = store.Evidence.Name, Resource = "c", Protocol = SasProtocol.HttpsAndHttp });
         var root = Path.Combine(Path.GetTempPath(), "audit-" + Guid.NewGuid().ToString("N")[..8]);
@@ -369,17 +369,6 @@ public sealed class AuditPackageTests
         {
             root.Delete(recursive: true);
         }
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
-        {
-            gzip.Write(bytes);
-        }
-
-        return output.ToArray();
     }
 
     private static async Task<JsonDocument> SummaryAsync(DateOnly day)

@@ -154,7 +154,7 @@ public sealed class AuditorAccessTests
         // A damaged grant record is reported and left out; it never stops the summary that asks.
         var day = now.AddDays(-1).UtcDateTime;
         var damaged = (await store.ListAsync(".ndjson.gz")).Single(n => n.StartsWith($"auditor-access/grants/{day:yyyy}/{day:MM}/{day:dd}/", StringComparison.Ordinal));
-        await store.Evidence.GetBlobClient(damaged).UploadAsync(BinaryData.FromBytes(Gzip("{\"grantId\":\"forged\"}\n"u8.ToArray())), overwrite: true);
+        await store.Evidence.GetBlobClient(damaged).UploadAsync(BinaryData.FromBytes(Records.Gzip("{\"grantId\":\"forged\"}\n"u8.ToArray())), overwrite: true);
         var afterDamage = await AuditorAccess.ActiveGrantsAsync(new EvidenceReader(store.Evidence), now, unreadable, CancellationToken.None);
         Assert.HasCount(1, unreadable, string.Join('\n', unreadable));
         StringAssert.Contains(unreadable[0], "event-aaaaaaaa04", "the damaged record is named");
@@ -167,17 +167,6 @@ public sealed class AuditorAccessTests
         var start = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         var result = await store.Writer.CommitEventAsync(new EvidenceBatch(AuditorAccess.Collector, AuditorAccess.Criteria, stream, new TimeWindow(start, start.AddSeconds(1))), key, Records.Source([json]), CancellationToken.None);
         Assert.AreEqual(CommitStatus.Committed, result.Status, result.Reason);
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
-        {
-            gzip.Write(bytes);
-        }
-
-        return output.ToArray();
     }
 
     private static async Task<T> SingleAsync<T>(EvidenceReader reader, EvidenceStream stream)

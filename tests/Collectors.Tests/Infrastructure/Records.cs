@@ -69,4 +69,16 @@ internal static class Records
             log.MarkComplete();
         }
     }
+
+    /// <summary>Bytes gzipped, as content blobs are stored (tests that plant altered content).</summary>
+    public static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
 }
