@@ -102,7 +102,8 @@ public static class CollectorsHostBuilderExtensions
             sp.GetRequiredService<IOptionsMonitor<WindowOptions>>(),
             sp.GetService<WorkQueue>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<CollectorRuntime>>()));
+            sp.GetRequiredService<ILogger<CollectorRuntime>>(),
+            sp.GetRequiredService<EvidenceStoreConnection>().State));
 
         // One line per collector.
         services.AddActivityLogCollector();

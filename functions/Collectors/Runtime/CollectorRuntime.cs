@@ -23,7 +23,8 @@ public sealed partial class CollectorRuntime(
     IOptionsMonitor<WindowOptions> windows,
     WorkQueue? queue,
     TimeProvider time,
-    ILogger<CollectorRuntime> logger)
+    ILogger<CollectorRuntime> logger,
+    Azure.Storage.Blobs.BlobContainerClient? state = null)
 {
     private readonly IReadOnlyDictionary<string, ICollector> _collectors = collectors.ToDictionary(c => c.Id, StringComparer.Ordinal);
 
@@ -250,12 +251,26 @@ public sealed partial class CollectorRuntime(
         return new ScheduleOutcome(items.Count, run);
     }
 
-    /// <summary>The queue function's work: one message, one work item. A message that is not a work item is logged and dropped (retrying cannot fix it).</summary>
+    /// <summary>
+    /// The queue function's work: one message, one work item. A message that is not a valid work item (malformed,
+    /// a collector that is not here, a key that is not its stream, a range off the grid, in the future or beyond
+    /// the source's retention) becomes a rejection record and is not retried: retrying cannot fix it, and running
+    /// it could commit windows that can never be collected again. An item whose stream another item is working on
+    /// does nothing: the next timer run plans what is left.
+    /// </summary>
     public async Task<CollectionRun?> RunMessageAsync(string message, CancellationToken cancellationToken)
     {
-        if (Parse(message) is not { } item)
+        if (await AcceptAsync(message, cancellationToken).ConfigureAwait(false) is not { } item)
         {
             return null;
+        }
+
+        var stream = EvidenceStream.Parse(item.Stream);
+        await using var lease = state is null ? null : await WorkLease.TryAcquireAsync(state, stream, time, cancellationToken).ConfigureAwait(false);
+        if (state is not null && lease is null)
+        {
+            LogBusy(logger, item.ToString());
+            return new CollectionRun([]);
         }
 
         var run = await RunAsync(item, null, cancellationToken).ConfigureAwait(false);
@@ -264,28 +279,132 @@ public sealed partial class CollectorRuntime(
     }
 
     /// <summary>
-    /// A work item that failed every delivery (the poison queue): an error record on its first window, so the
-    /// daily summary reports the stream as failing and why; the next scheduled run plans the windows again.
+    /// A work item that failed every delivery (the poison queue): an error record on its first grid window (a sweep:
+    /// yesterday; a snapshot: the window of now), so the daily summary reports the stream as failing and why; the next
+    /// scheduled run plans the windows again. A message that is not a valid work item becomes a rejection record
+    /// instead. Never throws for the message's content: the poison queue has no poison queue of its own.
     /// </summary>
     public async Task<string?> RecordPoisonAsync(string message, CancellationToken cancellationToken)
     {
-        if (Parse(message) is not { } item)
+        if (await AcceptAsync(message, cancellationToken, checkRange: false).ConfigureAwait(false) is not { } item)
         {
             return null;
         }
 
         var descriptor = Describe(item.Collector);
         var stream = EvidenceStream.Parse(item.Stream);
-        var window = item.Kind switch
+        var now = time.GetUtcNow();
+        var yesterday = new DateTimeOffset(now.UtcDateTime.Date.AddDays(-1), TimeSpan.Zero);
+        TimeWindow window;
+        switch (Get(item.Collector))
         {
-            WorkKind.Scheduled or WorkKind.Backfill => new TimeWindow(item.From, item.From + Windows(item.Collector).Size),
-            WorkKind.Snapshot when Get(item.Collector) is ISnapshotCollector snapshot => snapshot.WindowAt(time.GetUtcNow()),
-            _ => new TimeWindow(item.From, item.To == default ? item.From.AddDays(1) : item.To),
-        };
+            case ISnapshotCollector snapshot:
+                window = snapshot.WindowAt(now);
+                break;
+            case IWindowedCollector when item.Kind is WorkKind.Scheduled or WorkKind.Backfill:
+                var planner = Windows(item.Collector).Planner();
+                var first = planner.Floor(item.From);
+                window = new TimeWindow(first, first + planner.Size);
+                break;
+            case IWindowedCollector when item.Kind == WorkKind.SweepDay:
+                var day = new DateTimeOffset(item.From.UtcDateTime.Date, TimeSpan.Zero);
+                window = new TimeWindow(day, day.AddDays(1));
+                break;
+            default:
+                window = new TimeWindow(yesterday, yesterday.AddDays(1));
+                break;
+        }
+
         return await writer.RecordFailureAsync(
             new EvidenceBatch(descriptor.Id, descriptor.Criteria, stream, window),
             $"The work item {item} failed on every delivery and went to the poison queue; the Functions log has each attempt's error. The next scheduled run plans these windows again.",
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The work item in a queue message when it is one this runtime may run; otherwise null, after a rejection record
+    /// (source <c>collector-work</c>) says why.
+    /// </summary>
+    private async Task<WorkItem?> AcceptAsync(string message, CancellationToken cancellationToken, bool checkRange = true)
+    {
+        string? problem;
+        WorkItem? item = null;
+        try
+        {
+            item = WorkItem.FromMessage(message);
+            problem = await ProblemAsync(item, checkRange, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            problem = $"not a work item this deployment can run: {ex.Message}";
+        }
+
+        if (problem is null)
+        {
+            return item;
+        }
+
+        LogRefused(logger, message.Length > 200 ? message[..200] : message, problem);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        await writer.WriteRejectionAsync(new RejectionRecord
+        {
+            Source = WorkQueue.RejectionSource,
+            ReceivedAt = time.GetUtcNow(),
+            Reason = $"The work-queue message was refused, not run: {problem}. Nothing was collected for it; the timers plan the due work again from each stream's checkpoint.",
+            Events = [],
+            AcceptedEvents = 0,
+            Message = new RejectedMessage(message, null, bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), "utf-8"),
+            CollectorVersion = EvidenceWriter.CollectorVersion,
+        }, cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Why a work item must not run, or null.</summary>
+    private async Task<string?> ProblemAsync(WorkItem item, bool checkRange, CancellationToken cancellationToken)
+    {
+        if (!_collectors.TryGetValue(item.Collector, out var collector) || catalog.Find(item.Collector) is null)
+        {
+            return $"collector '{item.Collector}' is not registered here (retired, or the message is not ours)";
+        }
+
+        CollectorStream resolved;
+        switch (collector)
+        {
+            case IWindowedCollector windowed when item.Kind is WorkKind.Scheduled or WorkKind.Backfill or WorkKind.SweepDue or WorkKind.SweepDay:
+                resolved = Owned(item.Collector, await windowed.StreamAsync(item.Key, cancellationToken).ConfigureAwait(false));
+                break;
+            case ISnapshotCollector snapshot when item.Kind == WorkKind.Snapshot:
+                resolved = Owned(item.Collector, await snapshot.StreamAsync(item.Key, cancellationToken).ConfigureAwait(false));
+                break;
+            default:
+                return $"a {item.Kind} item cannot run on {item.Collector}";
+        }
+
+        if (resolved.Stream.Name != item.Stream)
+        {
+            return $"it names stream {item.Stream}, but key {item.Key} is stream {resolved.Stream.Name}";
+        }
+
+        if (!checkRange || item.Kind is WorkKind.Snapshot or WorkKind.SweepDue)
+        {
+            return null;
+        }
+
+        var planner = Windows(item.Collector).Planner();
+        var retention = RetentionStart(item.Collector);
+        if (item.Kind == WorkKind.SweepDay)
+        {
+            return item.From.UtcDateTime.TimeOfDay != TimeSpan.Zero || item.To != item.From.AddDays(1) ? $"the sweep day {TimeWindow.Iso(item.From)}–{TimeWindow.Iso(item.To)} is not one UTC day"
+                : item.From < retention ? $"{item.From:yyyy-MM-dd} is beyond the source's retention ({Windows(item.Collector).RetentionDays} days)"
+                : null;
+        }
+
+        var horizon = planner.Horizon(time.GetUtcNow());
+        return item.From >= item.To ? $"its range {TimeWindow.Iso(item.From)}–{TimeWindow.Iso(item.To)} is empty"
+            : planner.Floor(item.From) != item.From || planner.Floor(item.To) != item.To ? $"its range {TimeWindow.Iso(item.From)}–{TimeWindow.Iso(item.To)} is not on the {planner.Size.TotalMinutes:0}-minute grid of {item.Collector}"
+            : item.To > horizon ? $"its range ends {TimeWindow.Iso(item.To)}, after the latest window that can be collected now ({TimeWindow.Iso(horizon)}: the lag); committing it would close windows whose data has not arrived"
+            : item.From < retention ? $"its range starts {TimeWindow.Iso(item.From)}, before the source's retention ({Windows(item.Collector).RetentionDays} days): those windows would be committed empty"
+            : null;
     }
 
     private async Task<CollectionRun> CommitWindowsAsync(CollectorDescriptor descriptor, IWindowedCollector collector, CollectorStream stream, WorkItem item, IProgress<CommitResult>? progress, CancellationToken cancellationToken)
@@ -295,6 +414,14 @@ public sealed partial class CollectorRuntime(
         for (var start = item.From; start < item.To; start += size)
         {
             batches.Add(new EvidenceBatch(descriptor.Id, descriptor.Criteria, stream.Stream, new TimeWindow(start, start + size)));
+        }
+
+        // A stream's first run sets its cursor to its first window before anything is committed: with appends
+        // overlapping, a later window may be committed while the first one fails, and a cursor that did not exist
+        // would then start after the failed window, which the timer would never plan again.
+        if (item.Kind == WorkKind.Scheduled && (await writer.ReadCheckpointAsync(stream.Stream, cancellationToken).ConfigureAwait(false)).NextWindowStart is null)
+        {
+            await writer.MoveCursorAsync(stream.Stream, item.From, cancellationToken).ConfigureAwait(false);
         }
 
         // The source is read one window at a time; the chain appends overlap it (EvidenceWriter.CommitWindowsAsync).
@@ -311,20 +438,6 @@ public sealed partial class CollectorRuntime(
 
     private SweptStream Swept(CollectorDescriptor descriptor, IWindowedCollector collector, CollectorStream stream) =>
         new(descriptor.Id, descriptor.Criteria, stream.Stream, Windows(descriptor.Id).Size, descriptor.RecordId!, (window, log, ct) => collector.ReadAsync(stream, window, log, ct));
-
-    /// <summary>The work item in a queue message, or null (logged) for anything else: retrying cannot fix it.</summary>
-    private WorkItem? Parse(string message)
-    {
-        try
-        {
-            return WorkItem.FromMessage(message);
-        }
-        catch (FormatException ex)
-        {
-            LogBadMessage(logger, ex, message.Length > 200 ? message[..200] : message);
-            return null;
-        }
-    }
 
     /// <summary>A collector's id is its streams' prefix: a stream named otherwise is a defect, refused before anything is written.</summary>
     private static CollectorStream Owned(string id, CollectorStream stream) =>
@@ -354,8 +467,11 @@ public sealed partial class CollectorRuntime(
     [LoggerMessage(Level = LogLevel.Information, Message = "Work item {Item}: {Committed} window(s) committed, {Already} already committed, {Failed} failed, {Records} records")]
     private static partial void LogItem(ILogger logger, string item, int committed, int already, int failed, long records);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A work-queue message is not a work item and was dropped: {Message}")]
-    private static partial void LogBadMessage(ILogger logger, Exception exception, string message);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A work-queue message was refused (rejection record written): {Problem}. Message: {Message}")]
+    private static partial void LogRefused(ILogger logger, string message, string problem);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Work item {Item}: another item is working on this stream; nothing to do (the next timer run plans what is left)")]
+    private static partial void LogBusy(ILogger logger, string item);
 }
 
 /// <summary>What a timer's run did: how many work items it planned, and (run in-process, without a work queue) what they committed.</summary>

@@ -83,6 +83,10 @@ internal sealed class WindowOptionsValidator(CollectorDescriptor descriptor) : I
         {
             failures.Add($"{key}__FirstRunLookbackHours {options.FirstRunLookbackHours} cannot be negative.");
         }
+        else if (options.FirstRunLookbackHours > (options.RetentionDays * 24) - 1)
+        {
+            failures.Add($"{key}__FirstRunLookbackHours {options.FirstRunLookbackHours} reaches back beyond what the source keeps ({options.RetentionDays} days, {key}__RetentionDays): a first run would commit windows whose records are gone as complete and empty. Use at most {(options.RetentionDays * 24) - 1}.");
+        }
 
         if (options.RetentionDays < 1 || options.RetentionDays > descriptor.RetentionDays)
         {

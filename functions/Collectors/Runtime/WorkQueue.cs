@@ -13,6 +13,9 @@ public sealed class WorkQueue(QueueClient queue)
     public const string Setting = "COLLECTOR_WORK_QUEUE";
     public const string DefaultName = "collector-work";
 
+    /// <summary>The source named by rejection records of refused work-queue messages (rejections/collector-work/…).</summary>
+    public const string RejectionSource = "collector-work";
+
     public string Name => queue.Name;
 
     public async Task SendAsync(IReadOnlyList<WorkItem> items, CancellationToken cancellationToken) =>

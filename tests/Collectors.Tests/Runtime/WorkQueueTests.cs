@@ -124,18 +124,64 @@ public sealed class WorkQueueTests
     }
 
     [TestMethod]
-    public async Task AMessageThatIsNotAWorkItemIsDroppedAndAWorkItemWhoseKeyAndStreamDisagreeFails()
+    public async Task AMessageThatIsNotAValidWorkItemIsRefusedWithARejectionRecordAndNothingElse()
     {
         await using var store = TestStore.Create();
         var (host, _) = await HostAsync(store);
         await using var __ = host;
+        var now = DateTimeOffset.UtcNow;
+        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
+        var messages = new Dictionary<string, (string Message, string Says)>
+        {
+            ["not a work item"] = ("{\"hello\":1}", "not a work item"),
+            ["not json"] = ("not json", "not a work item"),
+            ["key and stream disagree"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/ledger", WorkKind.Backfill, hour.AddHours(-3), hour.AddHours(-2)).ToMessage(), "key checkout is stream sample-heartbeats/checkout"),
+            ["another collector's stream"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "activity-log/sub-00000000-0000-0000-0000-000000000001", WorkKind.Backfill, hour.AddHours(-3), hour.AddHours(-2)).ToMessage(), "is stream sample-heartbeats/checkout"),
+            ["unknown collector"] = (new WorkItem("retired-collector", "x", "retired-collector/x", WorkKind.Scheduled, hour.AddHours(-3), hour.AddHours(-2)).ToMessage(), "not registered here"),
+            ["future range"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/checkout", WorkKind.Scheduled, hour.AddHours(-1), hour.AddDays(2)).ToMessage(), "after the latest window that can be collected now"),
+            ["off the grid"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/checkout", WorkKind.Scheduled, hour.AddHours(-5).AddMinutes(7), hour.AddHours(-3).AddMinutes(7)).ToMessage(), "not on the 30-minute grid"),
+            ["beyond retention"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/checkout", WorkKind.Backfill, hour.AddDays(-400), hour.AddDays(-399)).ToMessage(), "before the source's retention"),
+            ["wrong kind"] = (new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/checkout", WorkKind.Snapshot, default, default).ToMessage(), "cannot run on sample-heartbeats"),
+        };
 
-        Assert.IsNull(await host.Runtime.RunMessageAsync("{\"hello\":1}", CancellationToken.None));
-        Assert.IsNull(await host.Runtime.RunMessageAsync("not json", CancellationToken.None));
-        Assert.IsNull(await host.Runtime.RecordPoisonAsync("not json", CancellationToken.None));
-        var forged = new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/ledger", WorkKind.Backfill, DateTimeOffset.UtcNow.AddHours(-3), DateTimeOffset.UtcNow.AddHours(-2));
-        var ex = await Assert.ThrowsAsync<FormatException>(() => host.Runtime.RunMessageAsync(forged.ToMessage(), CancellationToken.None));
-        StringAssert.Contains(ex.Message, "key checkout is stream sample-heartbeats/checkout");
-        Assert.IsEmpty(await store.ListAsync(EvidencePaths.ManifestSuffix), "nothing was written for either");
+        foreach (var (name, (message, _)) in messages)
+        {
+            Assert.IsNull(await host.Runtime.RunMessageAsync(message, CancellationToken.None), name);
+        }
+
+        Assert.IsNull(await host.Runtime.RecordPoisonAsync(messages["another collector's stream"].Message, CancellationToken.None), "the poison path refuses it too, instead of writing an error record into another collector's stream");
+
+        Assert.IsEmpty(await store.ListAsync(EvidencePaths.ManifestSuffix), "nothing was committed for any of them");
+        Assert.IsEmpty((await store.ListAsync(EvidencePaths.ErrorSuffix)), "and no error record was written anywhere");
+        var rejections = await store.ListAsync(EvidencePaths.RejectionSuffix);
+        Assert.IsTrue(rejections.All(r => r.StartsWith("rejections/collector-work/", StringComparison.Ordinal)), string.Join('\n', rejections));
+        Assert.HasCount(messages.Count, rejections, "one rejection record per distinct message (the poison path's is the same message: the same record)");
+        var reasons = new List<string>();
+        foreach (var name in rejections)
+        {
+            reasons.Add((await store.Evidence.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToObjectFromJson<RejectionRecord>(EvidenceJson.Options)!.Reason);
+        }
+
+        foreach (var (name, (_, says)) in messages)
+        {
+            Assert.IsTrue(reasons.Any(r => r.Contains(says, StringComparison.Ordinal)), $"{name}: no rejection says '{says}':\n{string.Join('\n', reasons)}");
+        }
+    }
+
+    [TestMethod]
+    public async Task TwoItemsForOneStreamAtOnceRunOneAfterTheOtherNeverTogether()
+    {
+        await using var store = TestStore.Create();
+        var (host, _) = await HostAsync(store);
+        await using var __ = host;
+        var day = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-1));
+        var start = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var item = new WorkItem(SampleHeartbeatsCollector.Id, "checkout", "sample-heartbeats/checkout", WorkKind.Backfill, start, start.AddHours(12)).ToMessage();
+
+        var runs = await Task.WhenAll(host.Runtime.RunMessageAsync(item, CancellationToken.None), host.Runtime.RunMessageAsync(item, CancellationToken.None));
+
+        Assert.AreEqual(24, runs.Sum(r => r!.Committed + r.AlreadyCommitted), "the 24 windows are run once in all: the item that found the stream busy did nothing");
+        Assert.AreEqual(24, runs.Sum(r => r!.Committed));
+        Assert.IsTrue(runs.Any(r => r!.Results.Count == 0), "one of the two found the stream's work lease taken");
     }
 }

@@ -125,6 +125,10 @@ public sealed class SampleCollectorTests
 
         Assert.AreEqual(2, bad.ExitCode, bad.Output + bad.Error);
         StringAssert.Contains(bad.Error, "Collectors__SampleHeartbeats__RetentionDays 30 must be 1–7");
+
+        var deep = await CollectorsCommand.RunAsync(Settings(store, ("Collectors:SampleHeartbeats:RetentionDays", "2"), ("Collectors:SampleHeartbeats:FirstRunLookbackHours", "72")), Register, "run", "sample-heartbeats");
+        Assert.AreEqual(2, deep.ExitCode, deep.Output + deep.Error);
+        StringAssert.Contains(deep.Error, "Collectors__SampleHeartbeats__FirstRunLookbackHours 72 reaches back beyond what the source keeps (2 days");
     }
 
     [TestMethod]
