@@ -90,6 +90,19 @@ public sealed partial class CollectorRuntime(
                         await writer.MoveCursorAsync(stream.Stream, retention, ct).ConfigureAwait(false);
                     }
 
+                    if (cursor is { } at && planner.Floor(at) != at)
+                    {
+                        // The stream's windows were cut on another grid: planning on this one would overlap them in
+                        // write-once storage. Nothing is collected until the setting is put back; the error record
+                        // makes the summary say so.
+                        var descriptor = Describe(id);
+                        var reason = $"{stream.Stream.Name} continues at {TimeWindow.Iso(at)}, which is not on the {planner.Size.TotalMinutes:0}-minute grid: {descriptor.SettingsSection!.Replace(":", "__", StringComparison.Ordinal)}__WindowMinutes was changed after the stream had evidence. Windows on the new grid would overlap the stored ones, so nothing is collected for this stream until the previous value is restored.";
+                        LogOffGrid(logger, stream.Stream.Name, reason);
+                        var window = new TimeWindow(planner.Floor(at), planner.Floor(at) + planner.Size);
+                        await writer.RecordFailureAsync(new EvidenceBatch(id, descriptor.Criteria, stream.Stream, window), reason, ct).ConfigureAwait(false);
+                        return;
+                    }
+
                     var due = planner.PlanRun(cursor, time.GetUtcNow());
                     if (due.Count > 0)
                     {
@@ -457,6 +470,9 @@ public sealed partial class CollectorRuntime(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream} resumes at {Cursor:o}, older than its source's retention; windows before {Retention:o} can no longer be collected and remain a gap")]
     private static partial void LogBeyondRetention(ILogger logger, string stream, DateTimeOffset cursor, DateTimeOffset retention);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stream {Stream} is not collected: {Reason}")]
+    private static partial void LogOffGrid(ILogger logger, string stream, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Collector}: {Items} work item(s) put on queue {Queue}")]
     private static partial void LogEnqueued(ILogger logger, string collector, int items, string queue);

@@ -132,6 +132,25 @@ public sealed class SampleCollectorTests
     }
 
     [TestMethod]
+    public async Task AWindowChangedUnderAStreamWithEvidenceStopsItsCollectionWithAnErrorRecordInsteadOfOverlapping()
+    {
+        await using var store = TestStore.Create();
+        var cursor = DayStart.AddHours(10).AddMinutes(30);
+        var stream = new EvidenceStream("sample-heartbeats", "checkout");
+        await store.Writer.MoveCursorAsync(stream, cursor, CancellationToken.None);
+
+        await using var host = await CollectorsTestHost.StartAsync(Settings(store, ("Collectors:SampleHeartbeats:WindowMinutes", "60")), extend: Register);
+        var items = await host.Runtime.PlanScheduledAsync("sample-heartbeats", CancellationToken.None);
+
+        Assert.IsFalse(items.Any(i => i.Stream == stream.Name && i.Kind == WorkKind.Scheduled), "no window on the new grid is planned for the stream cut on the old one");
+        Assert.IsTrue(items.Any(i => i.Stream == "sample-heartbeats/ledger" && i.Kind == WorkKind.Scheduled), "a stream with no evidence yet starts on the new grid");
+        var errors = (await store.ListAsync(EvidencePaths.ErrorSuffix)).Where(n => n.StartsWith(stream.Name + "/", StringComparison.Ordinal)).ToList();
+        Assert.HasCount(1, errors);
+        var record = (await store.Evidence.GetBlobClient(errors[0]).DownloadContentAsync()).Value.Content.ToObjectFromJson<ErrorRecord>(EvidenceJson.Options)!;
+        StringAssert.Contains(record.Reason, "Collectors__SampleHeartbeats__WindowMinutes was changed");
+    }
+
+    [TestMethod]
     public async Task TheTimerPathPlansOneWorkItemPerStreamAndRunsThemFromTheQueueMessage()
     {
         await using var store = TestStore.Create();
