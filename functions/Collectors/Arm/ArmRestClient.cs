@@ -74,13 +74,7 @@ internal sealed partial class ArmRestClient
     public async Task<ManifestIdentity> CallerAsync(CancellationToken cancellationToken)
     {
         var token = await _credential.GetTokenAsync(new TokenRequestContext([_scope]), cancellationToken).ConfigureAwait(false);
-        var claims = EvidenceStore.ReadClaims(token.Token);
-        return new ManifestIdentity(
-            _credentialKind.ToString(),
-            claims.GetValueOrDefault("oid"),
-            claims.GetValueOrDefault("appid") ?? claims.GetValueOrDefault("azp"),
-            claims.GetValueOrDefault("tid"),
-            claims.GetValueOrDefault("upn") ?? claims.GetValueOrDefault("unique_name") ?? claims.GetValueOrDefault("name"));
+        return ManifestIdentity.FromClaims(_credentialKind.ToString(), EvidenceStore.ReadClaims(token.Token));
     }
 
     /// <summary>GET one URL; a non-success answer (after retries) throws <see cref="ArmRequestException"/>.</summary>

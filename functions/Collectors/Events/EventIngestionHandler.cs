@@ -344,16 +344,6 @@ public sealed partial class EventIngestionHandler(
 
     private async Task<EventIngestionResult> RejectAsync(EventOrigin origin, ReadOnlyMemory<byte> bytes, DateTimeOffset receivedAt, string reason, IReadOnlyList<RejectedEvent> events, int accepted, IReadOnlyList<EventOutcome> outcomes, CancellationToken cancellationToken)
     {
-        string? text;
-        try
-        {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes.Span);
-        }
-        catch (DecoderFallbackException)
-        {
-            text = null;
-        }
-
         var record = new RejectionRecord
         {
             Source = origin.RejectionSource,
@@ -361,7 +351,7 @@ public sealed partial class EventIngestionHandler(
             Reason = reason,
             Events = events,
             AcceptedEvents = accepted,
-            Message = new RejectedMessage(text, text is null ? Convert.ToBase64String(bytes.Span) : null, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), text is null ? "base64" : "utf-8"),
+            Message = RejectedMessage.Of(bytes.Span),
             CollectorVersion = EvidenceWriter.CollectorVersion,
         };
         var name = await writer.WriteRejectionAsync(record, cancellationToken).ConfigureAwait(false);

@@ -174,29 +174,7 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
             _etag = response.Value.ETag;
         }
 
-        private async Task RenewAsync(TimeSpan every, TimeProvider time)
-        {
-            try
-            {
-                while (true)
-                {
-                    await Task.Delay(every, time, _stop.Token).ConfigureAwait(false);
-                    try
-                    {
-                        await _lease.RenewAsync(cancellationToken: _stop.Token).ConfigureAwait(false);
-                    }
-                    catch (RequestFailedException)
-                    {
-                        // Lost (expired while stalled, or broken): the claims, not the lease, keep the chain whole.
-                        return;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Released.
-            }
-        }
+        private Task RenewAsync(TimeSpan every, TimeProvider time) => LeaseRenewal.RunAsync(_lease, every, time, _stop.Token);
 
         public async ValueTask DisposeAsync()
         {
@@ -211,6 +189,34 @@ public sealed partial class CheckpointStore(BlobContainerClient state, BlobConta
             {
                 // Expired or already broken: nothing to release.
             }
+        }
+    }
+}
+
+/// <summary>Keeps a blob lease while its holder works: renews it every <c>every</c> until stopped, or until it is lost.</summary>
+internal static class LeaseRenewal
+{
+    public static async Task RunAsync(BlobLeaseClient lease, TimeSpan every, TimeProvider time, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, time, stop).ConfigureAwait(false);
+                try
+                {
+                    await lease.RenewAsync(cancellationToken: stop).ConfigureAwait(false);
+                }
+                catch (RequestFailedException)
+                {
+                    // Lost (expired while stalled, or broken): the holder's own checks decide what that means.
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Released.
         }
     }
 }

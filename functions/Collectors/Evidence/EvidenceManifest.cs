@@ -83,6 +83,15 @@ public sealed record ManifestContent(
 /// </summary>
 public sealed record ManifestLink(string Manifest, string Sha256, string? VersionId = null);
 
-public sealed record ManifestIdentity(string Credential, string? ObjectId, string? AppId, string? TenantId, string? Description);
+public sealed record ManifestIdentity(string Credential, string? ObjectId, string? AppId, string? TenantId, string? Description)
+{
+    /// <summary>Who an access token names (oid, appid/azp, tid, upn/unique_name/name).</summary>
+    public static ManifestIdentity FromClaims(string credential, IReadOnlyDictionary<string, string> claims, string? fallbackDescription = null) => new(
+        credential,
+        claims.GetValueOrDefault("oid"),
+        claims.GetValueOrDefault("appid") ?? claims.GetValueOrDefault("azp"),
+        claims.GetValueOrDefault("tid"),
+        claims.GetValueOrDefault("upn") ?? claims.GetValueOrDefault("unique_name") ?? claims.GetValueOrDefault("name") ?? fallbackDescription);
+}
 
 public sealed record ManifestImmutability(bool Enforced, bool LegalHold, DateTimeOffset? PolicyUntil, string? PolicyMode, string? Note);

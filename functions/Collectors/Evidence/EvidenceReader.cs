@@ -44,6 +44,65 @@ public sealed class EvidenceReader(BlobContainerClient evidence, ISignatureCheck
     public ChainClaims Claims { get; } = new(evidence, signatures);
 
     /// <summary>
+    /// Every stream in the container: the collector/scope folders whose names are exactly stream names, in name
+    /// order (public keys and rejections are not streams). A folder that is not (another tool's, or a
+    /// differently-cased copy of a stream, which would otherwise be read as that stream a second time) is left
+    /// out and described in <paramref name="notStreams"/> when given.
+    /// </summary>
+    public async Task<IReadOnlyList<EvidenceStream>> StreamsAsync(ICollection<string>? notStreams, CancellationToken cancellationToken)
+    {
+        var streams = new SortedDictionary<string, EvidenceStream>(StringComparer.Ordinal);
+        try
+        {
+            await AddStreamsAsync(streams, notStreams, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // No container yet: no streams. (Listing, not a properties call, so a read + list SAS can ask too.)
+            return [];
+        }
+
+        return [.. streams.Values];
+    }
+
+    private async Task AddStreamsAsync(SortedDictionary<string, EvidenceStream> streams, ICollection<string>? notStreams, CancellationToken cancellationToken)
+    {
+        await foreach (var collector in evidence.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (!collector.IsPrefix || collector.Prefix is KeyPublication.Prefix or EvidencePaths.RejectionsPrefix)
+            {
+                continue;
+            }
+
+            await foreach (var scope in evidence.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = collector.Prefix }, cancellationToken).ConfigureAwait(false))
+            {
+                if (!scope.IsPrefix)
+                {
+                    continue;
+                }
+
+                EvidenceStream? stream = null;
+                try
+                {
+                    stream = EvidenceStream.Parse(scope.Prefix.TrimEnd('/'));
+                }
+                catch (Exception ex) when (ex is FormatException or ArgumentException)
+                {
+                    // Not a stream name at all.
+                }
+
+                if (stream is null || stream.Name + "/" != scope.Prefix)
+                {
+                    notStreams?.Add($"folder '{scope.Prefix}' is not a stream of this product (stream names are lower-case): left out.");
+                    continue;
+                }
+
+                streams[stream.Name] = stream;
+            }
+        }
+    }
+
+    /// <summary>
     /// The manifests of a stream whose window overlaps [from, to), in window order. Manifests that fail
     /// the signature check are left out; their names and problems go to <paramref name="untrusted"/> if given.
     /// </summary>

@@ -117,13 +117,7 @@ public sealed partial class EvidenceStore(EvidenceStoreConnection connection, Ev
         }
 
         var token = await connection.Credential.GetTokenAsync(new TokenRequestContext(["https://storage.azure.com/.default"]), cancellationToken).ConfigureAwait(false);
-        var claims = ReadClaims(token.Token);
-        return new ManifestIdentity(
-            connection.CredentialKind?.ToString() ?? "Entra",
-            claims.GetValueOrDefault("oid"),
-            claims.GetValueOrDefault("appid") ?? claims.GetValueOrDefault("azp"),
-            claims.GetValueOrDefault("tid"),
-            claims.GetValueOrDefault("upn") ?? claims.GetValueOrDefault("unique_name") ?? claims.GetValueOrDefault("name") ?? connection.How);
+        return ManifestIdentity.FromClaims(connection.CredentialKind?.ToString() ?? "Entra", ReadClaims(token.Token), connection.How);
     }
 
     /// <summary>Reads the claims of a JWT access token without validating it (it is our own token, used only to name ourselves).</summary>

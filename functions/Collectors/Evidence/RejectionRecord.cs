@@ -48,4 +48,21 @@ public sealed record EventConflict(string Manifest, string StoredSha256, string 
 /// The raw message: its text as delivered (<see cref="Text"/>), or, when that is not valid UTF-8, its bytes
 /// in Base64 (<see cref="Base64"/>); the SHA-256 of the bytes names the record.
 /// </summary>
-public sealed record RejectedMessage(string? Text, string? Base64, long Bytes, string Sha256, string Encoding);
+public sealed record RejectedMessage(string? Text, string? Base64, long Bytes, string Sha256, string Encoding)
+{
+    /// <summary>The message as delivered: its text when it is valid UTF-8, else its bytes in Base64.</summary>
+    public static RejectedMessage Of(ReadOnlySpan<byte> bytes)
+    {
+        string? text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            text = null;
+        }
+
+        return new RejectedMessage(text, text is null ? Convert.ToBase64String(bytes) : null, bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), text is null ? "base64" : "utf-8");
+    }
+}

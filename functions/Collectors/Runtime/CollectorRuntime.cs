@@ -358,7 +358,6 @@ public sealed partial class CollectorRuntime(
         }
 
         LogRefused(logger, message.Length > 200 ? message[..200] : message, problem);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(message);
         await writer.WriteRejectionAsync(new RejectionRecord
         {
             Source = WorkQueue.RejectionSource,
@@ -366,7 +365,7 @@ public sealed partial class CollectorRuntime(
             Reason = $"The work-queue message was refused, not run: {problem}. Nothing was collected for it; the timers plan the due work again from each stream's checkpoint.",
             Events = [],
             AcceptedEvents = 0,
-            Message = new RejectedMessage(message, null, bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), "utf-8"),
+            Message = RejectedMessage.Of(System.Text.Encoding.UTF8.GetBytes(message)),
             CollectorVersion = EvidenceWriter.CollectorVersion,
         }, cancellationToken).ConfigureAwait(false);
         return null;

@@ -79,26 +79,5 @@ internal sealed class WorkLease : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RenewAsync(TimeProvider time)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(Duration / 3, time, _stop.Token).ConfigureAwait(false);
-                try
-                {
-                    await _lease.RenewAsync(cancellationToken: _stop.Token).ConfigureAwait(false);
-                }
-                catch (RequestFailedException)
-                {
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Released.
-        }
-    }
+    private Task RenewAsync(TimeProvider time) => LeaseRenewal.RunAsync(_lease, Duration / 3, time, _stop.Token);
 }

@@ -198,40 +198,8 @@ public sealed class DailySummaryBuilder(EvidenceReader reader, CollectorCatalog 
         return ChainAnchor.Of(heads);
     }
 
-    private async Task<List<EvidenceStream>> DiscoverStreamsAsync(CancellationToken cancellationToken)
-    {
-        var streams = new List<EvidenceStream>();
-        var container = reader.Container;
-        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return streams;
-        }
-
-        await foreach (var collector in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
-        {
-            if (!collector.IsPrefix || collector.Prefix.TrimEnd('/') == SummariesCollector)
-            {
-                continue;
-            }
-
-            await foreach (var scope in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = collector.Prefix }, cancellationToken).ConfigureAwait(false))
-            {
-                if (scope.IsPrefix)
-                {
-                    try
-                    {
-                        streams.Add(EvidenceStream.Parse(scope.Prefix.TrimEnd('/')));
-                    }
-                    catch (Exception ex) when (ex is FormatException or ArgumentException)
-                    {
-                        // Not a stream (another tool's folder): ignored.
-                    }
-                }
-            }
-        }
-
-        return streams;
-    }
+    private async Task<List<EvidenceStream>> DiscoverStreamsAsync(CancellationToken cancellationToken) =>
+        [.. (await reader.StreamsAsync(null, cancellationToken).ConfigureAwait(false)).Where(s => s.Collector != SummariesCollector)];
 
     private async Task<StreamCoverage> CoverageAsync(EvidenceStream stream, CollectorDescriptor descriptor, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, DailySummary? previous, CancellationToken cancellationToken)
     {

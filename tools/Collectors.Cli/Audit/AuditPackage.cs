@@ -33,7 +33,8 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
     /// Checks <paramref name="folder"/> can be a new package (and its zip a new file) before anything is read:
     /// the full path of the folder.
     /// </summary>
-    public static string CheckOut(string folder)
+    /// <param name="withZip">The package's zip goes beside the folder: it must not exist either.</param>
+    public static string CheckOut(string folder, bool withZip = true)
     {
         if (string.IsNullOrWhiteSpace(folder))
         {
@@ -52,7 +53,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
 
         if (File.Exists(target))
         {
-            throw new CliUsageException($"--out {folder} is a file. Give a new folder: the package is a folder and a .zip beside it.");
+            throw new CliUsageException($"--out {folder} is a file. Give a new folder.");
         }
 
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
@@ -60,7 +61,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
             throw new CliUsageException($"--out {folder} exists and is not empty. Give a new folder: a package is never mixed with an older one.");
         }
 
-        if (File.Exists(target + ".zip") || Directory.Exists(target + ".zip"))
+        if (withZip && (File.Exists(target + ".zip") || Directory.Exists(target + ".zip")))
         {
             throw new CliUsageException($"{target}.zip exists already. Move it away or give another --out.");
         }
@@ -85,9 +86,9 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         return target;
     }
 
-    public async Task<AuditPackageResult> WriteAsync(DateOnly from, DateOnly to, string folder, IReadOnlyList<string>? trustedKeys, CancellationToken cancellationToken)
+    /// <param name="target">The package's folder, as <see cref="CheckOut"/> returned it (checked before anything is read).</param>
+    public async Task<AuditPackageResult> WriteAsync(DateOnly from, DateOnly to, string target, IReadOnlyList<string>? trustedKeys, CancellationToken cancellationToken)
     {
-        var target = CheckOut(folder);
         var zip = target + ".zip";
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -100,7 +101,9 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
             var problems = new List<string>();
             var manifests = new List<CommittedManifest>();
             long records = 0;
-            var streams = await StreamsAsync(problems, cancellationToken).ConfigureAwait(false);
+            var notStreams = new List<string>();
+            var streams = await reader.StreamsAsync(notStreams, cancellationToken).ConfigureAwait(false);
+            problems.AddRange(notStreams);
             var manifestRows = new StringBuilder("stream,manifest,kind,window_start,window_end,sequence,records,content_blob,content_version_id,content_sha256,uncompressed_sha256,manifest_sha256,manifest_version_id,collected_at,signed_by_object_id\n");
             var streamsWithEvidence = 0;
             var summaries = new List<(DailySummary Summary, string Manifest)>();
@@ -149,7 +152,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
                             rows.Append(Csv(
                                 RecordField(json, idPath, FallbackIds),
                                 RecordField(json, timePath, FallbackTimes),
-                                Iso(m.Window.Start), Iso(m.Window.End), manifest.Name, Num(record.Line + 1),
+                                TimeWindow.Iso(m.Window.Start), TimeWindow.Iso(m.Window.End), manifest.Name, Num(record.Line + 1),
                                 Convert.ToHexStringLower(SHA256.HashData(json))));
                             count++;
                             if (stream == DailySummaryService.Stream && m.Kind == "window" && summary is null)
@@ -169,8 +172,8 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
                         continue;
                     }
 
-                    manifestRows.Append(Csv(stream.Name, manifest.Name, m.Kind, Iso(m.Window.Start), Iso(m.Window.End), Num(m.Sequence), Num(m.Content.Records), m.Content.Blob, m.Content.VersionId,
-                        m.Content.Sha256, m.Content.UncompressedSha256, manifest.StoredSha256, manifest.VersionId, Iso(m.CollectedAt.End), m.Identity.ObjectId));
+                    manifestRows.Append(Csv(stream.Name, manifest.Name, m.Kind, TimeWindow.Iso(m.Window.Start), TimeWindow.Iso(m.Window.End), Num(m.Sequence), Num(m.Content.Records), m.Content.Blob, m.Content.VersionId,
+                        m.Content.Sha256, m.Content.UncompressedSha256, manifest.StoredSha256, manifest.VersionId, TimeWindow.Iso(m.CollectedAt.End), m.Identity.ObjectId));
                     manifests.Add(manifest);
                     population.Append(rows);
                     records += count;
@@ -205,7 +208,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
             {
                 foreach (var f in summary.Findings)
                 {
-                    findings.Append(Csv(summary.Date, f.Criterion, f.Check, f.Severity.ToString().ToLowerInvariant(), f.Title, f.Item, f.Stream, f.Manifest, f.RecordId, f.At is { } at ? Iso(at) : null, f.New ? "true" : "false", Num(f.AgeDays), manifest));
+                    findings.Append(Csv(summary.Date, f.Criterion, f.Check, f.Severity.ToString().ToLowerInvariant(), f.Title, f.Item, f.Stream, f.Manifest, f.RecordId, f.At is { } at ? TimeWindow.Iso(at) : null, f.New ? "true" : "false", Num(f.AgeDays), manifest));
                     findingCount++;
                 }
             }
@@ -261,51 +264,6 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         return parts.Length >= 5 && DateOnly.TryParseExact($"{parts[2]}-{parts[3]}-{parts[4]}", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
             ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
             : null;
-    }
-
-    /// <summary>
-    /// Every stream in the container: collector/scope folders whose names are exactly stream names (public keys
-    /// and rejections are not streams). A folder that is not (another tool's, or a differently-cased copy of a
-    /// stream) is reported and left out, never read as the stream it resembles.
-    /// </summary>
-    private async Task<List<EvidenceStream>> StreamsAsync(List<string> problems, CancellationToken cancellationToken)
-    {
-        var streams = new SortedDictionary<string, EvidenceStream>(StringComparer.Ordinal);
-        await foreach (var collector in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
-        {
-            if (!collector.IsPrefix || collector.Prefix is "keys/" or "rejections/")
-            {
-                continue;
-            }
-
-            await foreach (var scope in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/", Prefix = collector.Prefix }, cancellationToken).ConfigureAwait(false))
-            {
-                if (!scope.IsPrefix)
-                {
-                    continue;
-                }
-
-                EvidenceStream? stream = null;
-                try
-                {
-                    stream = EvidenceStream.Parse(scope.Prefix.TrimEnd('/'));
-                }
-                catch (Exception ex) when (ex is FormatException or ArgumentException)
-                {
-                    // Not a stream name at all.
-                }
-
-                if (stream is null || stream.Name + "/" != scope.Prefix)
-                {
-                    problems.Add($"folder '{scope.Prefix}' is not a stream of this product (stream names are lower-case): left out of the package.");
-                    continue;
-                }
-
-                streams[stream.Name] = stream;
-            }
-        }
-
-        return [.. streams.Values];
     }
 
     private static OscalDay Day(DailySummary s, string manifest) => new(
@@ -381,7 +339,6 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
 
     private static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Version() =>
         typeof(AuditPackage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -393,7 +350,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         $"""
         Collectors audit package: SOC 2 evidence from {from:yyyy-MM-dd} to {to:yyyy-MM-dd} (UTC days, inclusive)
         Source: {source}
-        Made: {Iso(at)} by collectors export, with read-only access.
+        Made: {TimeWindow.Iso(at)} by collectors export, with read-only access.
 
         index.html                     status per criterion per day, coverage, findings with their evidence
         manifests.csv                  every manifest in the range (stream, window, sequence, records, SHA-256s, versions)
@@ -428,7 +385,7 @@ internal sealed class AuditPackage(BlobContainerClient container, string how, Co
         h.Append(CultureInfo.InvariantCulture, $"<title>SOC 2 evidence {from:yyyy-MM-dd} to {to:yyyy-MM-dd}</title></head>");
         h.Append("<body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#212529;margin:16px;max-width:1200px;\">");
         h.Append(CultureInfo.InvariantCulture, $"<h1 style=\"font-size:22px;\">SOC 2 evidence, {from:yyyy-MM-dd} to {to:yyyy-MM-dd}</h1>");
-        h.Append(CultureInfo.InvariantCulture, $"<p>Source <code>{E(source)}</code>, exported {E(Iso(at))}. {manifests.Count} manifests, {records} records, {summaries.Count} daily summaries.</p>");
+        h.Append(CultureInfo.InvariantCulture, $"<p>Source <code>{E(source)}</code>, exported {E(TimeWindow.Iso(at))}. {manifests.Count} manifests, {records} records, {summaries.Count} daily summaries.</p>");
         h.Append(report.Intact && problems.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"<p style=\"background:#d1e7dd;padding:8px;\"><b>Verification: INTACT</b> &mdash; {report.ManifestsChecked} manifests re-hashed and their chains checked (verify.txt).</p>")
             : $"<div style=\"background:#f8d7da;padding:8px;\"><b>Verification: PROBLEMS</b> &mdash; {problems.Count} (verify.txt); what they affect is not in this package:<ul>{string.Concat(problems.Take(100).Select(p => $"<li style=\"word-break:break-all;\">{E(p)}</li>"))}</ul>{(problems.Count > 100 ? "<p>… and more in verify.txt and README.txt.</p>" : string.Empty)}</div>");

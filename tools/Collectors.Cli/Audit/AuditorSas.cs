@@ -68,12 +68,12 @@ internal static class AuditorSas
 
         if (sas.ExpiresOn <= now)
         {
-            return $"This SAS expired at {Iso(sas.ExpiresOn)} (now is {Iso(now)}). Ask the evidence owner for a new grant (collectors auditor grant, at most 7 days).";
+            return $"This SAS expired at {TimeWindow.Iso(sas.ExpiresOn)} (now is {TimeWindow.Iso(now)}). Ask the evidence owner for a new grant (collectors auditor grant, at most 7 days).";
         }
 
         if (sas.StartsOn != default && sas.StartsOn > now.AddMinutes(5))
         {
-            return $"This SAS is not valid before {Iso(sas.StartsOn)} (now is {Iso(now)}). Wait until then, or check this machine's clock.";
+            return $"This SAS is not valid before {TimeWindow.Iso(sas.StartsOn)} (now is {TimeWindow.Iso(now)}). Wait until then, or check this machine's clock.";
         }
 
         return null;
@@ -123,5 +123,4 @@ internal static class AuditorSas
 
     private const string KeysPrefix = "keys/";
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -29,7 +29,7 @@ internal static class AuditCommands
             using var host = await CollectorsHost.StartAsync(new Dictionary<string, string?>(), verbose: false, error, cancellationToken).ConfigureAwait(false);
             var result = await host.Services.GetRequiredService<AuditorAccess>().GrantAsync(request, cancellationToken).ConfigureAwait(false);
             var r = result.Record;
-            await output.WriteLineAsync($"Read-only access for {r.Auditor.Name} <{r.Auditor.Email}> to container '{r.Container}' of account '{r.Account}', until {Iso(r.ExpiresOn)}{(r.PeriodFrom is null ? string.Empty : $" (audit period {r.PeriodFrom} to {r.PeriodTo})")}.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Read-only access for {r.Auditor.Name} <{r.Auditor.Email}> to container '{r.Container}' of account '{r.Account}', until {TimeWindow.Iso(r.ExpiresOn)}{(r.PeriodFrom is null ? string.Empty : $" (audit period {r.PeriodFrom} to {r.PeriodTo})")}.").ConfigureAwait(false);
             await output.WriteLineAsync($"SAS: {(r.SasKind == "service" ? "service SAS (storage emulator)" : "user delegation SAS")}, permissions read + list, {r.Protocol}. It is shown once, here, and stored nowhere:").ConfigureAwait(false);
             await output.WriteLineAsync().ConfigureAwait(false);
             await output.WriteLineAsync(result.SasUrl.ToString()).ConfigureAwait(false);
@@ -56,7 +56,7 @@ internal static class AuditCommands
             }
 
             var result = await host.Services.GetRequiredService<AuditorAccess>().RevokeAsync(id, cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"Revoked every user delegation key of {id} at {Iso(result.Record.RevokedAt)}.").ConfigureAwait(false);
+            await output.WriteLineAsync($"Revoked every user delegation key of {id} at {TimeWindow.Iso(result.Record.RevokedAt)}.").ConfigureAwait(false);
             await output.WriteLineAsync("Every user delegation SAS of this account stops working, not only the auditors'; revocation can take a few minutes to reach every storage front end. Service SAS signed with an account key are not affected (rotate the key for those).").ConfigureAwait(false);
             await output.WriteLineAsync($"Recorded: {result.Commit.Manifest} ({result.Commit.Status}).").ConfigureAwait(false);
             return result.Commit.Status == CommitStatus.Failed ? CollectorsCli.Problem : CollectorsCli.Ok;
@@ -79,10 +79,10 @@ internal static class AuditCommands
         command.SetAction((parse, cancellationToken) => Guarded(error, async () =>
         {
             var (first, last) = Range(parse.GetValue(from)!, parse.GetValue(to)!);
-            AuditPackage.CheckOut(parse.GetValue(outDir)!);
+            var target = AuditPackage.CheckOut(parse.GetValue(outDir)!);
             var container = await ConnectAsync(parse.GetValue(sasUrl), cancellationToken).ConfigureAwait(false);
             var package = new AuditPackage(container, $"container SAS for {container.Uri.GetLeftPart(UriPartial.Path)}", CollectorCatalog.Default, TimeProvider.System);
-            var result = await package.WriteAsync(first, last, parse.GetValue(outDir)!, Trusted(parse.GetValue(trustedKeys)), cancellationToken).ConfigureAwait(false);
+            var result = await package.WriteAsync(first, last, target, Trusted(parse.GetValue(trustedKeys)), cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"Audit package {first:yyyy-MM-dd} to {last:yyyy-MM-dd}: {result.Streams} streams, {result.Manifests} manifests, {result.Records} records, {result.Findings} findings, {result.DaysSummarised} daily summaries.")).ConfigureAwait(false);
             if (result.DaysWithoutSummary.Count > 0)
@@ -138,7 +138,7 @@ internal static class AuditCommands
                 throw new CliUsageException($"--stream: {ex.Message}");
             }
 
-            var folder = parse.GetValue(outDir) is { } o ? NewFolder(o) : null;
+            var folder = parse.GetValue(outDir) is { } o ? AuditPackage.CheckOut(o, withZip: false) : null;
             var container = await ConnectAsync(parse.GetValue(sasUrl), cancellationToken).ConfigureAwait(false);
             var reader = await EvidenceReader.ForAuditorAsync(container, Trusted(parse.GetValue(trustedKeys)), cancellationToken).ConfigureAwait(false);
             var result = await EvidenceSample.DrawAsync(reader, evidenceStream, first, last, n, seedText, cancellationToken).ConfigureAwait(false);
@@ -193,13 +193,6 @@ internal static class AuditCommands
             return result.Excluded.Count > 0 ? CollectorsCli.Problem : CollectorsCli.Ok;
         }));
         return command;
-    }
-
-    /// <summary>A folder that does not exist yet or is empty, under a parent that can be made.</summary>
-    private static string NewFolder(string folder)
-    {
-        var full = AuditPackage.CheckOut(folder);
-        return full;
     }
 
     /// <summary>Where a SAS URL can be given without putting it on the command line (shell history, ps).</summary>
@@ -293,5 +286,4 @@ internal static class AuditCommands
         }
     }
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }
